@@ -1,0 +1,471 @@
+// Package cognitologin gives a program that is not a browser or a phone
+// temporary AWS credentials for a person in an Amazon Cognito user pool:
+// sign in (SRP by default, so the password never leaves the machine),
+// exchange the tokens through an identity pool, keep the session, and
+// refresh it without the password.
+//
+// The simplest use is the original library's API:
+//
+//	c, err := cognitologin.New(env)
+//	creds, err := c.GetTemporaryCredentials(ctx, "alice", password)
+//
+// A program that runs for long stores a session with Login and then takes
+// an aws.Config whose credentials renew themselves (AWSConfig), or an
+// aws.CredentialsProvider (CredentialsProvider).
+package cognitologin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	ci "github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/loginwithcognito/cognitologin/identitypool"
+	"github.com/loginwithcognito/cognitologin/sessionstore"
+	"github.com/loginwithcognito/cognitologin/userpool"
+)
+
+// ErrLoginRequired means there is no usable session: the person must sign
+// in (cognito-login login). LoginRequiredError says why.
+var ErrLoginRequired = errors.New("login required")
+
+// LoginRequiredError explains why a stored session cannot be used.
+type LoginRequiredError struct {
+	Env    string
+	Reason string
+	Err    error
+}
+
+func (e *LoginRequiredError) Error() string {
+	return fmt.Sprintf("no usable session for env %q: %s", e.Env, e.Reason)
+}
+
+// Unwrap lets errors.Is(err, ErrLoginRequired) match, and exposes the cause.
+func (e *LoginRequiredError) Unwrap() []error {
+	if e.Err != nil {
+		return []error{ErrLoginRequired, e.Err}
+	}
+	return []error{ErrLoginRequired}
+}
+
+// Options configure a Client.
+type Options struct {
+	// AWSConfig is the SDK configuration to build clients from. Default:
+	// config.LoadDefaultConfig with the env's region, loaded on first
+	// network use, so AWS_ENDPOINT_URL*, AWS_CA_BUNDLE and proxies apply.
+	AWSConfig *aws.Config
+	// Store keeps sessions. Default: a file store in DefaultCacheDir.
+	Store sessionstore.Store
+	// Handler answers sign-in challenges (see userpool.ChallengeHandler).
+	Handler userpool.ChallengeHandler
+	// ExpiryWindow is how long before expiry credentials and tokens are
+	// renewed. Default 5 minutes (at most a quarter of their lifetime).
+	ExpiryWindow time.Duration
+	// LockTimeout bounds the wait for another process's refresh. Default 30s.
+	LockTimeout time.Duration
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Logger receives debug lines (operations, timings), never secrets.
+	// Default: discard.
+	Logger *slog.Logger
+}
+
+// Client signs in to one Env and hands out its credentials.
+type Client struct {
+	env  Env
+	opts Options
+
+	once    sync.Once
+	initErr error
+	awsCfg  aws.Config
+	up      *userpool.Client
+	ip      *identitypool.Client
+	stsC    *sts.Client
+}
+
+// New returns a Client for env. It validates env and does no network I/O.
+func New(env Env, optFns ...func(*Options)) (*Client, error) {
+	if env.source == "" {
+		env.source = "(Env in code)"
+	}
+	if err := env.Validate(); err != nil {
+		return nil, err
+	}
+	opts := Options{ExpiryWindow: 5 * time.Minute, LockTimeout: 30 * time.Second, Now: time.Now}
+	for _, fn := range optFns {
+		fn(&opts)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.ExpiryWindow <= 0 {
+		opts.ExpiryWindow = 5 * time.Minute
+	}
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = 30 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Client{env: env, opts: opts}, nil
+}
+
+// Env returns the client's environment.
+func (c *Client) Env() Env { return c.env }
+
+// init builds the SDK clients on first network use, so that a cache hit
+// costs no config loading.
+func (c *Client) init(ctx context.Context) error {
+	c.once.Do(func() {
+		var cfg aws.Config
+		if c.opts.AWSConfig != nil {
+			cfg = c.opts.AWSConfig.Copy()
+		} else {
+			var err error
+			cfg, err = config.LoadDefaultConfig(ctx, config.WithRegion(c.env.Region))
+			if err != nil {
+				c.initErr = fmt.Errorf("loading the AWS SDK configuration: %w", err)
+				return
+			}
+		}
+		if cfg.Region == "" {
+			cfg.Region = c.env.Region
+		}
+		c.awsCfg = cfg
+		// Every call made here is unsigned; anonymous credentials keep the
+		// SDK from looking for (and maybe using) the user's own AWS keys.
+		anon := cfg.Copy()
+		anon.Credentials = aws.AnonymousCredentials{}
+		anon.Region = c.env.Region
+		c.up, c.initErr = userpool.New(cip.NewFromConfig(anon), c.env.UserPoolID, c.env.ClientID, func(o *userpool.Options) {
+			o.ClientSecret = c.env.ClientSecret
+			o.AuthFlow = userpool.AuthFlow(c.env.AuthFlow)
+			o.Handler = c.opts.Handler
+			o.Now = c.opts.Now
+		})
+		if c.initErr != nil {
+			return
+		}
+		c.stsC = sts.NewFromConfig(anon)
+		c.ip, c.initErr = identitypool.New(ci.NewFromConfig(anon), c.env.IdentityPoolID, func(o *identitypool.Options) {
+			o.Flow = identitypool.Flow(c.env.CredentialsFlow)
+			o.RoleARN = c.env.RoleARN
+			o.Duration = c.env.Duration
+			o.STS = c.stsC
+		})
+	})
+	return c.initErr
+}
+
+// AWSConfigBase returns the SDK configuration the client uses (region,
+// endpoints, HTTP client), without credentials of its own choosing.
+func (c *Client) AWSConfigBase(ctx context.Context) (aws.Config, error) {
+	if err := c.init(ctx); err != nil {
+		return aws.Config{}, err
+	}
+	return c.awsCfg.Copy(), nil
+}
+
+// GetTemporaryCredentials signs user in with password and returns
+// temporary AWS credentials (with their expiry in Expires). It stores
+// nothing; see Login for a session that can be refreshed.
+func (c *Client) GetTemporaryCredentials(ctx context.Context, user, password string) (aws.Credentials, error) {
+	s, err := c.signIn(ctx, user, password)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	return s.Credentials.AWS(), nil
+}
+
+func (c *Client) signIn(ctx context.Context, user, password string) (*Session, error) {
+	if err := c.init(ctx); err != nil {
+		return nil, err
+	}
+	start := c.opts.Now()
+	tok, err := c.up.SignIn(ctx, user, password)
+	if err != nil {
+		return nil, err
+	}
+	c.opts.Logger.Debug("signed in", "user", tok.Username, "elapsed", c.opts.Now().Sub(start))
+	s := &Session{
+		Version: SessionVersion, Env: c.env.Name, Region: c.env.Region, UserPoolID: c.env.UserPoolID,
+		ClientID: c.env.ClientID, IdentityPoolID: c.env.IdentityPoolID, LoginName: user,
+		Username: tok.Username, Sub: tok.Sub, SignedInAt: c.opts.Now(),
+	}
+	s.setTokens(tok)
+	if err := c.exchange(ctx, s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Session) setTokens(t *userpool.Tokens) {
+	s.IDToken, s.AccessToken, s.TokensExpire = t.IDToken, t.AccessToken, t.ExpiresAt
+	if t.RefreshToken != "" {
+		s.RefreshToken = t.RefreshToken
+	}
+	if t.Username != "" {
+		s.Username = t.Username
+	}
+}
+
+// exchange gets credentials for the session's ID token.
+func (c *Client) exchange(ctx context.Context, s *Session) error {
+	start := c.opts.Now()
+	logins := map[string]string{identitypool.LoginsKey(c.env.UserPoolID): s.IDToken}
+	res, err := c.ip.GetCredentials(ctx, logins, s.IdentityID)
+	if err != nil {
+		return err
+	}
+	s.IdentityID = res.IdentityID
+	cr := res.Credentials
+	s.Credentials = &StoredCredentials{
+		AccessKeyID: cr.AccessKeyID, SecretAccessKey: cr.SecretAccessKey, SessionToken: cr.SessionToken,
+		Expiration: cr.Expires.UTC(), Obtained: c.opts.Now().UTC(),
+	}
+	c.opts.Logger.Debug("credentials", "identity_id", s.IdentityID, "access_key_id", cr.AccessKeyID,
+		"expires", cr.Expires.UTC().Format(time.RFC3339), "elapsed", c.opts.Now().Sub(start))
+	return nil
+}
+
+// store returns the session store, opening the default one if needed.
+func (c *Client) store() (sessionstore.Store, error) {
+	if c.opts.Store != nil {
+		return c.opts.Store, nil
+	}
+	dir, err := DefaultCacheDir()
+	if err != nil {
+		return nil, err
+	}
+	st, err := sessionstore.NewFileStore(dir)
+	if err != nil {
+		return nil, err
+	}
+	c.opts.Store = st
+	return st, nil
+}
+
+// Login signs in, gets credentials and stores the session, replacing any
+// earlier one for this env.
+func (c *Client) Login(ctx context.Context, user, password string) (*Session, error) {
+	st, err := c.store()
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.signIn(ctx, user, password)
+	if err != nil {
+		return nil, err
+	}
+	return s, c.save(ctx, st, s, true)
+}
+
+func (c *Client) save(ctx context.Context, st sessionstore.Store, s *Session, lock bool) error {
+	data, err := s.Encode()
+	if err != nil {
+		return err
+	}
+	if lock {
+		unlock, err := c.lock(ctx, st)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	if err := st.Save(c.env.Name, data); err != nil {
+		return fmt.Errorf("saving the session: %w", err)
+	}
+	return nil
+}
+
+func (c *Client) lock(ctx context.Context, st sessionstore.Store) (func() error, error) {
+	lctx, cancel := context.WithTimeout(ctx, c.opts.LockTimeout)
+	defer cancel()
+	unlock, err := st.Lock(lctx, c.env.Name)
+	if err != nil {
+		return nil, fmt.Errorf("waiting for another cognito-login process to finish with env %q: %w", c.env.Name, err)
+	}
+	return unlock, nil
+}
+
+// LoadSession returns the stored session for the env (which may be stale),
+// or an error wrapping ErrLoginRequired when there is none or it is corrupt.
+func (c *Client) LoadSession() (*Session, error) {
+	st, err := c.store()
+	if err != nil {
+		return nil, err
+	}
+	return c.load(st)
+}
+
+func (c *Client) load(st sessionstore.Store) (*Session, error) {
+	data, err := st.Load(c.env.Name)
+	if errors.Is(err, sessionstore.ErrNotFound) {
+		return nil, &LoginRequiredError{Env: c.env.Name, Reason: "not signed in"}
+	}
+	if err != nil {
+		return nil, &LoginRequiredError{Env: c.env.Name, Reason: "the session cannot be read", Err: err}
+	}
+	s, err := DecodeSession(data)
+	if err != nil {
+		return nil, &LoginRequiredError{Env: c.env.Name, Reason: "the stored session is unusable (" + err.Error() + ")", Err: err}
+	}
+	return s, nil
+}
+
+// usable checks that a loaded session belongs to the current config.
+func (c *Client) usable(s *Session) error {
+	if s.Stale != "" {
+		return &LoginRequiredError{Env: c.env.Name, Reason: s.Stale}
+	}
+	if s.UserPoolID != c.env.UserPoolID || s.ClientID != c.env.ClientID || s.IdentityPoolID != c.env.IdentityPoolID {
+		return &LoginRequiredError{Env: c.env.Name, Reason: "the session was made with a different user pool, app client or identity pool than the config now names"}
+	}
+	return nil
+}
+
+// Credentials returns credentials from the stored session: the cached ones
+// while they are valid (no network), else after refreshing tokens and
+// credentials. Concurrent callers in other processes wait for one refresh
+// and reuse its result. It never prompts; with no usable session it fails
+// with an error wrapping ErrLoginRequired.
+func (c *Client) Credentials(ctx context.Context) (aws.Credentials, *Session, error) {
+	st, err := c.store()
+	if err != nil {
+		return aws.Credentials{}, nil, err
+	}
+	s, err := c.load(st)
+	if err != nil {
+		return aws.Credentials{}, nil, err
+	}
+	if err := c.usable(s); err != nil {
+		return aws.Credentials{}, s, err
+	}
+	if s.Credentials.validFor(c.opts.Now(), c.opts.ExpiryWindow) {
+		c.opts.Logger.Debug("cached credentials are valid", "expires", s.Credentials.Expiration.Format(time.RFC3339))
+		return s.Credentials.AWS(), s, nil
+	}
+	unlock, err := c.lock(ctx, st)
+	if err != nil {
+		return aws.Credentials{}, s, err
+	}
+	defer unlock()
+	// Another process may have refreshed while we waited for the lock.
+	if s, err = c.load(st); err != nil {
+		return aws.Credentials{}, nil, err
+	}
+	if err := c.usable(s); err != nil {
+		return aws.Credentials{}, s, err
+	}
+	if s.Credentials.validFor(c.opts.Now(), c.opts.ExpiryWindow) {
+		c.opts.Logger.Debug("another process refreshed the credentials")
+		return s.Credentials.AWS(), s, nil
+	}
+	if err := c.refresh(ctx, st, s); err != nil {
+		return aws.Credentials{}, s, err
+	}
+	return s.Credentials.AWS(), s, nil
+}
+
+// refresh renews tokens if due, then credentials, and saves; the caller
+// holds the lock.
+func (c *Client) refresh(ctx context.Context, st sessionstore.Store, s *Session) error {
+	if err := c.init(ctx); err != nil {
+		return err
+	}
+	now := c.opts.Now()
+	if !now.Add(c.opts.ExpiryWindow).Before(s.TokensExpire) {
+		tok, err := c.up.Refresh(ctx, s.RefreshToken, s.Username)
+		if err != nil {
+			if errors.Is(err, userpool.ErrRefreshTokenInvalid) {
+				s.Stale = "the refresh token has expired or was revoked (" + now.UTC().Format(time.RFC3339) + ")"
+				s.Credentials = nil
+				if serr := c.save(ctx, st, s, false); serr != nil {
+					c.opts.Logger.Debug("marking the session stale failed", "err", serr)
+				}
+				return &LoginRequiredError{Env: c.env.Name, Reason: s.Stale, Err: err}
+			}
+			return err
+		}
+		s.setTokens(tok)
+		c.opts.Logger.Debug("refreshed tokens", "expires", tok.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	if err := c.exchange(ctx, s); err != nil {
+		return err
+	}
+	s.LastRefreshed = c.opts.Now().UTC()
+	return c.save(ctx, st, s, false)
+}
+
+// sessionProvider is the aws.CredentialsProvider over the stored session.
+type sessionProvider struct{ c *Client }
+
+func (p sessionProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	cr, _, err := p.c.Credentials(ctx)
+	return cr, err
+}
+
+// CredentialsProvider returns an aws.CredentialsProvider backed by the
+// stored session, already wrapped in aws.NewCredentialsCache so that any
+// number of goroutines cause one refresh.
+func (c *Client) CredentialsProvider() aws.CredentialsProvider {
+	return aws.NewCredentialsCache(sessionProvider{c}, func(o *aws.CredentialsCacheOptions) {
+		o.ExpiryWindow = c.opts.ExpiryWindow
+	})
+}
+
+// AWSConfig returns an SDK configuration for the env's region whose
+// credentials come from the stored session and renew themselves.
+func (c *Client) AWSConfig(ctx context.Context) (aws.Config, error) {
+	cfg, err := c.AWSConfigBase(ctx)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	cfg.Credentials = c.CredentialsProvider()
+	return cfg, nil
+}
+
+// Logout revokes the session's refresh token (which also revokes the ID and
+// access tokens issued from it) and forgets the session. The local session
+// is removed even if revocation fails; that error is returned.
+func (c *Client) Logout(ctx context.Context) error {
+	st, err := c.store()
+	if err != nil {
+		return err
+	}
+	s, err := c.load(st)
+	if errors.Is(err, ErrLoginRequired) {
+		if delErr := st.Delete(c.env.Name); delErr != nil {
+			return delErr
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var revokeErr error
+	if s.RefreshToken != "" && s.Stale == "" {
+		if err := c.init(ctx); err != nil {
+			revokeErr = err
+		} else {
+			revokeErr = c.up.Revoke(ctx, s.RefreshToken)
+		}
+	}
+	unlock, err := c.lock(ctx, st)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := st.Delete(c.env.Name); err != nil {
+		return err
+	}
+	return revokeErr
+}

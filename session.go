@@ -1,0 +1,132 @@
+package cognitologin
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// SessionVersion is the format version written into session files.
+const SessionVersion = 1
+
+// Session is what a sign-in leaves behind: the user pool tokens, the
+// identity id and the latest temporary credentials. It holds secrets; its
+// String method redacts them.
+type Session struct {
+	Version int `json:"version"`
+	// Env, UserPoolID, ClientID and IdentityPoolID record which
+	// configuration made the session, so a changed config is noticed.
+	Env            string `json:"env"`
+	Region         string `json:"region"`
+	UserPoolID     string `json:"user_pool_id"`
+	ClientID       string `json:"client_id"`
+	IdentityPoolID string `json:"identity_pool_id"`
+	// LoginName is what the user typed; Username the pool's internal name.
+	LoginName string `json:"login_name"`
+	Username  string `json:"username"`
+	Sub       string `json:"sub,omitempty"`
+
+	IDToken       string             `json:"id_token"`
+	AccessToken   string             `json:"access_token"`
+	RefreshToken  string             `json:"refresh_token"`
+	TokensExpire  time.Time          `json:"tokens_expire"`
+	IdentityID    string             `json:"identity_id,omitempty"`
+	Credentials   *StoredCredentials `json:"credentials,omitempty"`
+	SignedInAt    time.Time          `json:"signed_in_at"`
+	LastRefreshed time.Time          `json:"last_refreshed,omitempty"`
+	// Stale, when set, says why the session can no longer be refreshed
+	// (for example the refresh token was revoked). The session is kept so
+	// that status can show it, but it is not used.
+	Stale string `json:"stale,omitempty"`
+}
+
+// StoredCredentials are temporary AWS credentials as kept in a session.
+type StoredCredentials struct {
+	AccessKeyID     string    `json:"access_key_id"`
+	SecretAccessKey string    `json:"secret_access_key"`
+	SessionToken    string    `json:"session_token"`
+	Expiration      time.Time `json:"expiration"`
+	// Obtained is when they were received; with Expiration it gives their
+	// lifetime, which bounds the renewal window (moto's last 90 seconds).
+	Obtained time.Time `json:"obtained"`
+}
+
+// String redacts the secrets.
+func (s Session) String() string {
+	return fmt.Sprintf("Session{Env:%q User:%q IdentityID:%q TokensExpire:%s Credentials:%v Stale:%q tokens:[redacted]}",
+		s.Env, s.Username, s.IdentityID, s.TokensExpire.UTC().Format(time.RFC3339), s.Credentials, s.Stale)
+}
+
+// GoString redacts like String.
+func (s Session) GoString() string { return s.String() }
+
+// String redacts the secret key and session token.
+func (c *StoredCredentials) String() string {
+	if c == nil {
+		return "<none>"
+	}
+	return fmt.Sprintf("{AccessKeyID:%s Expiration:%s SecretAccessKey:[redacted] SessionToken:[redacted]}",
+		c.AccessKeyID, c.Expiration.UTC().Format(time.RFC3339))
+}
+
+// AWS converts to aws.Credentials.
+func (c *StoredCredentials) AWS() aws.Credentials {
+	return aws.Credentials{
+		AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
+		Source: ProviderName, CanExpire: true, Expires: c.Expiration,
+	}
+}
+
+// ProviderName is the aws.Credentials.Source of credentials from a stored
+// session.
+const ProviderName = "CognitoLoginSession"
+
+// validFor reports whether the credentials are usable at now with renewal
+// window w. The window is at most a quarter of the credentials' lifetime so
+// that short-lived credentials (moto's last 90 s) are still reused.
+func (c *StoredCredentials) validFor(now time.Time, w time.Duration) bool {
+	if c == nil || c.AccessKeyID == "" {
+		return false
+	}
+	if life := c.Expiration.Sub(c.Obtained); c.Obtained.Before(c.Expiration) && w > life/4 {
+		w = life / 4
+	}
+	return now.Add(w).Before(c.Expiration)
+}
+
+// ErrCorruptSession reports a session file that cannot be used.
+var ErrCorruptSession = errors.New("session is corrupt")
+
+// maxSessionSize bounds a session blob.
+const maxSessionSize = 1 << 20
+
+// DecodeSession parses a stored session, checking its version and the
+// presence of what a session must have.
+func DecodeSession(data []byte) (*Session, error) {
+	if len(data) > maxSessionSize {
+		return nil, fmt.Errorf("%w: %d bytes", ErrCorruptSession, len(data))
+	}
+	var s Session
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("%w: not valid JSON", ErrCorruptSession)
+	}
+	if s.Version != SessionVersion {
+		return nil, fmt.Errorf("%w: format version %d, this program reads %d", ErrCorruptSession, s.Version, SessionVersion)
+	}
+	if s.RefreshToken == "" && s.Stale == "" {
+		return nil, fmt.Errorf("%w: no refresh token", ErrCorruptSession)
+	}
+	if c := s.Credentials; c != nil && (c.AccessKeyID == "" || c.SecretAccessKey == "" || c.SessionToken == "") {
+		s.Credentials = nil
+	}
+	return &s, nil
+}
+
+// Encode serializes the session.
+func (s *Session) Encode() ([]byte, error) {
+	s.Version = SessionVersion
+	return json.MarshalIndent(s, "", "  ")
+}
