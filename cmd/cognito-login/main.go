@@ -1,0 +1,12 @@
+// Command cognito-login signs a person in to an Amazon Cognito user pool and
+// hands out temporary AWS credentials from an identity pool. See
+// `cognito-login --help` and the README.
+package main
+
+import (
+	"os"
+
+	"github.com/loginwithcognito/cognitologin/internal/cli"
+)
+
+func main() { os.Exit(cli.Main()) }

@@ -1,0 +1,87 @@
+//go:build unix
+
+package sessionstore
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestSaveAtomicUnderSIGKILL kills a child that saves 4 MiB blobs of all 'A'
+// or all 'B' in a loop, at random moments, and checks each time that what
+// is on disk is one whole blob: never a mix, never truncated.
+func TestSaveAtomicUnderSIGKILL(t *testing.T) {
+	dir := t.TempDir()
+	s, err := NewFileStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[byte]int{}
+	for i := range 10 {
+		cmd := child(t, "saveloop", dir)
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if line, _ := bufio.NewReader(stdout).ReadString('\n'); strings.TrimSpace(line) != "ready" {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("child said %q; stderr: %s", line, stderr.String())
+		}
+		time.Sleep(time.Duration(2+rand.IntN(60)) * time.Millisecond)
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		var exit *exec.ExitError
+		if err := cmd.Wait(); !errors.As(err, &exit) || !exit.Sys().(syscall.WaitStatus).Signaled() {
+			t.Fatalf("round %d: child ended by itself (%v), not by SIGKILL: %s", i, err, stderr.String())
+		}
+
+		b, err := s.Load("blob")
+		if errors.Is(err, ErrNotFound) {
+			seen[0]++ // killed before its first save finished
+			continue
+		}
+		if err != nil {
+			t.Fatalf("round %d: Load: %v", i, err)
+		}
+		if len(b) != blobSize {
+			t.Fatalf("round %d: Load returned %d bytes; want %d (truncated blob)", i, len(b), blobSize)
+		}
+		if c := b[0]; (c != 'A' && c != 'B') || bytes.Count(b, b[:1]) != blobSize {
+			t.Fatalf("round %d: Load returned a mixed blob starting with %q", i, c)
+		}
+		seen[b[0]]++
+	}
+
+	// Killed writers leave temp files; they must not show as sessions.
+	want := []string{"blob"}
+	if seen['A']+seen['B'] == 0 {
+		want = nil
+	}
+	if names, err := s.List(); err != nil || !slices.Equal(names, want) {
+		t.Errorf("List() = %q, %v; want %q", names, err, want)
+	}
+	entries, _ := os.ReadDir(dir)
+	temps := 0
+	for _, e := range entries {
+		if strings.Contains(e.Name(), tempMarker) {
+			temps++
+		}
+	}
+	t.Logf("outcomes: A=%d B=%d none=%d; temp files left by killed writers: %d", seen['A'], seen['B'], seen[0], temps)
+}
