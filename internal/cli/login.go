@@ -159,4 +159,3 @@ func answerChallenge(a *App, opts *LoginOptions, stdin *bufio.Reader, ch *userpo
 	}
 	return nil, &userpool.ChallengeError{Challenge: ch.Name, Reason: "this version of cognito-login cannot answer it yet"}
 }
-
