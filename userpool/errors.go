@@ -122,7 +122,7 @@ func classify(op string, err error) error {
 			e.Kind, e.Hint = ErrSessionExpired, "sign in again"
 		case strings.Contains(msg, "Refresh Token") || strings.Contains(msg, "refresh token"):
 			e.Kind, e.Hint = ErrRefreshTokenInvalid, "sign in again"
-		case strings.Contains(strings.ToLower(msg), "secret hash"):
+		case strings.Contains(strings.ToLower(msg), "secret hash"), strings.Contains(msg, "SECRET_HASH"):
 			e.Kind, e.Hint = ErrSecretHash, "set client_secret (or COGNITO_LOGIN_CLIENT_SECRET) to the app client's secret"
 		case op == "InitiateAuth(REFRESH_TOKEN_AUTH)":
 			e.Kind, e.Hint = ErrRefreshTokenInvalid, "sign in again"

@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
@@ -62,6 +63,8 @@ type App struct {
 	Store sessionstore.Store
 	// EnvOverride, when set, is used instead of loading a config file.
 	EnvOverride *cognitologin.Env
+	// Now, when set, is the clock (tests move it to make sessions due).
+	Now func() time.Time
 }
 
 // usageError marks a mistake in flags or arguments (exit 2).
@@ -96,7 +99,9 @@ func ExitCode(err error) int {
 	switch {
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &ue), errors.As(err, &ce):
+	case errors.As(err, &ue), errors.As(err, &ce),
+		// The app client's settings and the config disagree: a config fix.
+		errors.Is(err, userpool.ErrSecretHash), errors.Is(err, userpool.ErrFlowNotEnabled):
 		return ExitUsage
 	case errors.Is(err, cognitologin.ErrLoginRequired):
 		return ExitLoginRequired
@@ -233,6 +238,7 @@ func (a *App) client(handler userpool.ChallengeHandler) (*cognitologin.Client, e
 		o.Handler = handler
 		o.Logger = a.logger()
 		o.AWSConfig = a.AWSConfig
+		o.Now = a.Now
 	})
 }
 
