@@ -232,6 +232,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		s.handleSTS(w, r, op, form, body)
 	default:
+		if s.serveWellKnown(w, r) {
+			return
+		}
 		s.handleS3(w, r)
 	}
 }
