@@ -88,10 +88,8 @@ func (c *Client) answer(ctx context.Context, ch *Challenge) (map[string]string, 
 		}
 		return out, nil
 	default:
-		if c.opts.Handler == nil {
-			return nil, &ChallengeError{Challenge: ch.Name, Reason: "this challenge is not supported yet"}
-		}
-		return nil, &ChallengeError{Challenge: ch.Name, Reason: "this challenge is not supported yet"}
+		// MFA, device and custom challenges are answered in a later version.
+		return nil, &ChallengeError{Challenge: ch.Name, Reason: "this version cannot answer it yet"}
 	}
 }
 
