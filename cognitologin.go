@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -132,6 +133,14 @@ func (c *Client) init(ctx context.Context) error {
 		} else {
 			var err error
 			cfg, err = config.LoadDefaultConfig(ctx, config.WithRegion(c.env.Region))
+			var missing config.SharedConfigProfileNotExistError
+			if errors.As(err, &missing) {
+				// A stale AWS_PROFILE must not break sign-in: no call made
+				// here is signed with the user's AWS credentials, so the
+				// profile is not needed. Endpoint variables still apply.
+				c.opts.Logger.Warn("ignoring the AWS config files: the selected profile does not exist", "profile", missing.Profile)
+				cfg, err = loadConfigWithoutProfile(ctx, c.env.Region)
+			}
 			if err != nil {
 				c.initErr = fmt.Errorf("loading the AWS SDK configuration: %w", err)
 				return
@@ -164,6 +173,26 @@ func (c *Client) init(ctx context.Context) error {
 		})
 	})
 	return c.initErr
+}
+
+// loadConfigWithoutProfile loads the SDK config from the environment alone.
+// The SDK insists that a profile named by AWS_PROFILE exists, so it is given
+// an empty config file whose only profile is the one it is told to use.
+func loadConfigWithoutProfile(ctx context.Context, region string) (aws.Config, error) {
+	f, err := os.CreateTemp("", "cognito-login-empty-aws-config-")
+	if err != nil {
+		return aws.Config{}, err
+	}
+	defer os.Remove(f.Name())
+	_, err = f.WriteString("[default]\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return aws.Config{}, err
+	}
+	return config.LoadDefaultConfig(ctx, config.WithRegion(region), config.WithSharedConfigProfile("default"),
+		config.WithSharedConfigFiles([]string{f.Name()}), config.WithSharedCredentialsFiles([]string{}))
 }
 
 // AWSConfigBase returns the SDK configuration the client uses (region,
