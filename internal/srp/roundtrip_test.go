@@ -47,3 +47,15 @@ func TestClientServerRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+func TestPrivateValueSize(t *testing.T) {
+	for i := 0; i < 20; i++ {
+		c, err := NewClient("pool", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := c.a.BitLen(); n > 8*privateBytes || n < 8*privateBytes-32 {
+			t.Fatalf("a has %d bits; want about %d", n, 8*privateBytes)
+		}
+	}
+}

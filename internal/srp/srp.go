@@ -74,9 +74,13 @@ const (
 	// TimestampLayout is the format of the TIMESTAMP challenge response:
 	// English, 24-hour clock, UTC, day of month not zero-padded.
 	TimestampLayout = "Mon Jan 2 15:04:05 UTC 2006"
-	// smallASize is the number of random bytes in the private value a,
-	// as in amazon-cognito-identity-js.
-	smallASize = 128
+	// privateBytes is the number of random bytes in the private values a
+	// (client) and b (emulator). RFC 5054 §2.5.4 asks for at least 256 bits;
+	// NIST SP 800-56A asks for twice the 128-bit strength of a 3072-bit group,
+	// also 256 bits. amazon-cognito-identity-js draws 1024 bits, which the
+	// server cannot tell apart, at twice the cost: S's exponent a + u·x
+	// shrinks from 1024 to 512 bits.
+	privateBytes = 32
 )
 
 // ErrInvalidServerValue reports an SRP value from the server that would make
@@ -133,8 +137,9 @@ func computeU(a, b *big.Int) *big.Int {
 }
 
 // Fixed-base exponentiation for g^e mod N. Every g^e this package computes
-// has a small exponent (a and b: 1024 bits, x: 256 bits), and the base never
-// changes, so powers of g are precomputed once: gTable()[i] = g^(16^i) mod N.
+// has a small exponent (a and b: 256 bits, or 1024 in the vectors; x: 256
+// bits), and the base never changes, so powers of g are precomputed once:
+// gTable()[i] = g^(16^i) mod N.
 // expG then needs about one modular multiplication per non-zero 4-bit digit of
 // e plus 30 (Brickell–Gordon–McCurley–Wilson), instead of a squaring per bit:
 // about 3× faster than big.Int.Exp for a 1024-bit exponent. Like math/big, it
@@ -143,7 +148,9 @@ const (
 	gWindow = 4
 	// gTableBits covers the exponents this package uses with headroom;
 	// larger (or negative) exponents fall back to big.Int.Exp.
-	gTableBits = 8*smallASize + 64
+	// 1024 bits: the size of a in amazon-cognito-identity-js, whose values
+	// the test vectors use.
+	gTableBits = 1024 + 64
 )
 
 // gTable is built on first use (about 1,000 modular squarings, ~100 KB).
@@ -315,7 +322,7 @@ func NewClient(poolName string, r io.Reader) (*Client, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	buf := make([]byte, smallASize)
+	buf := make([]byte, privateBytes)
 	for {
 		if _, err := io.ReadFull(r, buf); err != nil {
 			return nil, fmt.Errorf("srp: random a: %w", err)
@@ -440,7 +447,7 @@ func NewServer(v *big.Int, r io.Reader) (*Server, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	buf := make([]byte, smallASize)
+	buf := make([]byte, privateBytes)
 	for {
 		if _, err := io.ReadFull(r, buf); err != nil {
 			return nil, fmt.Errorf("srp: random b: %w", err)
