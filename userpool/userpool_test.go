@@ -208,3 +208,16 @@ func TestNewPasswordHandlerAndRequiredAttributes(t *testing.T) {
 		t.Errorf("err = %v; want a ChallengeError", err)
 	}
 }
+
+func FuzzDecodeClaims(f *testing.F) {
+	f.Add(jwt(`{"sub":"s","cognito:username":"u","exp":1795299635,"aud":"c"}`))
+	f.Add(jwt(`{"aud":["a","b"],"iat":-1}`))
+	f.Add("a.b.c")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, token string) {
+		c, err := DecodeClaims(token)
+		if err == nil && c.Username == "" && c.Sub != "" {
+			t.Fatalf("username not defaulted to sub: %+v", c)
+		}
+	})
+}

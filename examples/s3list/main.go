@@ -16,6 +16,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -28,17 +29,21 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "s3list:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	configPath := flag.String("config", "", "cognito-login config file (default: the standard location)")
-	envName := flag.String("env", "", "environment in the config file")
-	user := flag.String("user", "", "user name")
-	flag.Parse()
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	flags := flag.NewFlagSet("s3list", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	configPath := flags.String("config", "", "cognito-login config file (default: the standard location)")
+	envName := flags.String("env", "", "environment in the config file")
+	user := flags.String("user", "", "user name")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -61,7 +66,7 @@ func run() error {
 	if *user == "" {
 		*user = env.Username
 	}
-	password, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	password, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && password == "" {
 		return fmt.Errorf("reading the password from standard input: %w", err)
 	}
@@ -76,7 +81,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "temporary credentials %s, valid until %s\n", creds.AccessKeyID, creds.Expires.Format(time.RFC3339))
+	fmt.Fprintf(stderr, "temporary credentials %s, valid until %s\n", creds.AccessKeyID, creds.Expires.Format(time.RFC3339))
 
 	// Use them with any aws-sdk-go-v2 client.
 	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(env.Region),
@@ -93,7 +98,7 @@ func run() error {
 			return fmt.Errorf("listing s3://%s: %w", env.Bucket, err)
 		}
 		for _, o := range page.Contents {
-			fmt.Printf("%s %10d %s\n", o.LastModified.UTC().Format("2006-01-02 15:04:05"), aws.ToInt64(o.Size), aws.ToString(o.Key))
+			fmt.Fprintf(stdout, "%s %10d %s\n", o.LastModified.UTC().Format("2006-01-02 15:04:05"), aws.ToInt64(o.Size), aws.ToString(o.Key))
 		}
 	}
 	return nil

@@ -46,6 +46,7 @@ func TestParseChallengeRejects(t *testing.T) {
 		{"SECRET_BLOCK unpadded", salt, b, "c2VjcmV0IGJsb2NrIGJ5dGV"},
 		{"SECRET_BLOCK URL alphabet", salt, b, "-_-_"},
 		{"SECRET_BLOCK trailing garbage", salt, b, block + "="},
+		{"SECRET_BLOCK huge", salt, b, strings.Repeat("QUFB", 20000)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ch, err := ParseChallenge(tc.salt, tc.b, tc.block)

@@ -275,6 +275,9 @@ func parseHexInt(field, s string) (*big.Int, error) {
 	return n, nil
 }
 
+// maxSecretBlock bounds SECRET_BLOCK (Cognito's are about 1.5 KB).
+const maxSecretBlock = 64 << 10
+
 // Challenge holds the validated values of a PASSWORD_VERIFIER or
 // DEVICE_PASSWORD_VERIFIER challenge.
 type Challenge struct {
@@ -299,6 +302,9 @@ func ParseChallenge(saltHex, bHex, secretBlockB64 string) (Challenge, error) {
 	}
 	if secretBlockB64 == "" {
 		return Challenge{}, fmt.Errorf("%w: SECRET_BLOCK is missing", ErrInvalidServerValue)
+	}
+	if len(secretBlockB64) > maxSecretBlock {
+		return Challenge{}, fmt.Errorf("%w: SECRET_BLOCK is %d characters long", ErrInvalidServerValue, len(secretBlockB64))
 	}
 	block, err := base64.StdEncoding.DecodeString(secretBlockB64)
 	if err != nil {
@@ -358,8 +364,8 @@ type Response struct {
 }
 
 // Respond computes the claim signature for userID (USER_ID_FOR_SRP, or the
-// device key) and password at time now. secretBlockB64 is SECRET_BLOCK as
-// received; it is signed in decoded form.
+// device key) and password at time now. The challenge's SECRET_BLOCK is
+// signed in decoded form; the caller echoes it back as received.
 func (c *Client) Respond(ch Challenge, userID, password string, now time.Time) (Response, error) {
 	key, err := c.sessionKey(ch, userID, password)
 	if err != nil {
