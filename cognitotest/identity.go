@@ -111,9 +111,12 @@ func identityErr(code, format string, args ...any) *identityError {
 }
 
 var (
-	identityPoolIDRE   = regexp.MustCompile(`^[\w-]+:[0-9a-f-]+$`)
-	identityPoolNameRE = regexp.MustCompile(`^[\w ]{1,128}$`)
-	roleARNRE          = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]{1,64})$`)
+	identityPoolIDRE = regexp.MustCompile(`^[\w-]+:[0-9a-f-]+$`)
+	// Bounded repetitions ({1,128}) compile into that many copies and slow
+	// every start of the CLI that embeds the emulator; lengths are checked
+	// in code instead (validRoleARN, len(name)).
+	identityPoolNameRE = regexp.MustCompile(`^[\w ]+$`)
+	roleARNRE          = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]+)$`)
 )
 
 // handleIdentity serves AWSCognitoIdentityService.* operations.
@@ -281,7 +284,7 @@ func (s *Server) describeIdentityPool(p *identityPool) map[string]any {
 
 // createIdentityPool is shared by the API and the Go seeding API.
 func (s *Server) createIdentityPool(name string, allowUnauth bool, providers []identityProvider) (*identityPool, *identityError) {
-	if !identityPoolNameRE.MatchString(name) {
+	if len(name) > 128 || !identityPoolNameRE.MatchString(name) {
 		return nil, identityErr("InvalidParameterException", "1 validation error detected: Value '%s' at 'identityPoolName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w ]+", name)
 	}
 	prefix := "cognito-idp." + s.Region() + ".amazonaws.com/"
@@ -312,7 +315,7 @@ func (s *Server) setIdentityPoolRoles(poolID string, roles map[string]string) *i
 		if k != "authenticated" && k != "unauthenticated" {
 			return identityErr("InvalidParameterException", "Invalid role type %q; expected authenticated or unauthenticated", k)
 		}
-		if !roleARNRE.MatchString(arn) {
+		if !validRoleARN(arn) {
 			return identityErr("NotAuthorizedException", "Access to Role '%s' is forbidden.", arn)
 		}
 	}
@@ -332,7 +335,14 @@ func (s *Server) setIdentityPoolRoles(poolID string, roles map[string]string) *i
 	return nil
 }
 
-// newRoleLocked builds a role record; arn must match roleARNRE.
+// validRoleARN reports whether arn is an IAM role ARN whose name is at
+// most 64 characters.
+func validRoleARN(arn string) bool {
+	m := roleARNRE.FindStringSubmatch(arn)
+	return m != nil && len(m[2]) <= 64 && len(arn) <= 2048
+}
+
+// newRoleLocked builds a role record; arn must pass validRoleARN.
 func (s *Server) newRoleLocked(arn string, maxSession time.Duration) *iamRole {
 	m := roleARNRE.FindStringSubmatch(arn)
 	return &iamRole{

@@ -69,7 +69,7 @@ func (s *Server) CreateRole(roleARN string, maxSession time.Duration) error {
 	if maxSession < time.Hour || maxSession > 12*time.Hour {
 		return fmt.Errorf("cognitotest: role %s: maximum session duration %v is outside 1h..12h", roleARN, maxSession)
 	}
-	if !roleARNRE.MatchString(roleARN) {
+	if !validRoleARN(roleARN) {
 		return fmt.Errorf("cognitotest: %q is not an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)", roleARN)
 	}
 	s.mu.Lock()

@@ -48,10 +48,12 @@ type s3Object struct {
 	metadata     map[string]string // x-amz-meta-* without the prefix, lower-case
 }
 
-var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+// The length (3..63) is checked in code: a bounded repetition compiles into
+// that many copies.
+var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`)
 
 func validBucketName(name string) bool {
-	return bucketNameRE.MatchString(name) && !strings.Contains(name, "..") && net.ParseIP(name) == nil
+	return len(name) >= 3 && len(name) <= 63 && bucketNameRE.MatchString(name) && !strings.Contains(name, "..") && net.ParseIP(name) == nil
 }
 
 // s3Error writes an S3 REST-XML error.

@@ -72,7 +72,9 @@ func (s *Server) handleSTS(w http.ResponseWriter, r *http.Request, op string, fo
 	}
 }
 
-var roleSessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+// The length (2..64) is checked in code: a bounded repetition compiles into
+// that many copies.
+var roleSessionNameRE = regexp.MustCompile(`^[\w+=,.@-]+$`)
 
 func (s *Server) assumeRoleWithWebIdentity(w http.ResponseWriter, form url.Values) {
 	roleARN := form.Get("RoleArn")
@@ -88,7 +90,7 @@ func (s *Server) assumeRoleWithWebIdentity(w http.ResponseWriter, form url.Value
 	case session == "":
 		validation("1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null")
 		return
-	case !roleSessionNameRE.MatchString(session):
+	case len(session) < 2 || len(session) > 64 || !roleSessionNameRE.MatchString(session):
 		validation(fmt.Sprintf("1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*", session))
 		return
 	case token == "":
@@ -194,7 +196,7 @@ func (s *Server) getCallerIdentity(w http.ResponseWriter, r *http.Request, body 
 	if !ok {
 		// Credentials issued for a role that was never registered (a
 		// pool role set before the emulator tracked it): derive what we can.
-		if !roleARNRE.MatchString(v.creds.RoleARN) {
+		if !validRoleARN(v.creds.RoleARN) {
 			writeSTSError(w, http.StatusForbidden, "Sender", "InvalidClientTokenId", "The security token included in the request is invalid.")
 			return
 		}
