@@ -216,6 +216,12 @@ func (c *Client) GetTemporaryCredentials(ctx context.Context, user, password str
 }
 
 func (c *Client) signIn(ctx context.Context, user, password string) (*Session, error) {
+	return c.signInReusing(ctx, user, password, nil)
+}
+
+// signInReusing signs in; prev, when it is a session of the same user for
+// the same pools, lends its identity id so that GetId is skipped.
+func (c *Client) signInReusing(ctx context.Context, user, password string, prev *Session) (*Session, error) {
 	if err := c.init(ctx); err != nil {
 		return nil, err
 	}
@@ -231,6 +237,9 @@ func (c *Client) signIn(ctx context.Context, user, password string) (*Session, e
 		Username: tok.Username, Sub: tok.Sub, SignedInAt: c.opts.Now(),
 	}
 	s.setTokens(tok)
+	if prev != nil && prev.Sub != "" && prev.Sub == s.Sub && c.usable(prev) == nil {
+		s.IdentityID = prev.IdentityID
+	}
 	if err := c.exchange(ctx, s); err != nil {
 		return nil, err
 	}
@@ -290,7 +299,8 @@ func (c *Client) Login(ctx context.Context, user, password string) (*Session, er
 	if err != nil {
 		return nil, err
 	}
-	s, err := c.signIn(ctx, user, password)
+	prev, _ := c.load(st) // a stale or corrupt session lends nothing
+	s, err := c.signInReusing(ctx, user, password, prev)
 	if err != nil {
 		return nil, err
 	}

@@ -165,6 +165,25 @@ func TestColdLoginCachedAndRefreshRequestCounts(t *testing.T) {
 	wantCounts(t, h.emu, map[string]int{})
 }
 
+// TestSecondLoginReusesIdentityID: signing in again as the same user skips
+// GetId (3 requests); as another user it does not.
+func TestSecondLoginReusesIdentityID(t *testing.T) {
+	h := newHarness(t, cognitotest.DemoOptions{})
+	h.login()
+	h.emu.ResetCounts()
+	h.login()
+	wantCounts(t, h.emu, map[string]int{"InitiateAuth": 1, "RespondToAuthChallenge": 1, "GetCredentialsForIdentity": 1})
+
+	if _, err := h.emu.CreateUser(h.demo.UserPoolID, "bob", "Bobs-Password-1", nil, false); err != nil {
+		t.Fatal(err)
+	}
+	h.emu.ResetCounts()
+	if r := h.run("Bobs-Password-1\n", "login", "-u", "bob", "--password-stdin"); r.code != 0 {
+		t.Fatalf("login as bob: exit %d: %s", r.code, r.stderr)
+	}
+	wantCounts(t, h.emu, map[string]int{"InitiateAuth": 1, "RespondToAuthChallenge": 1, "GetId": 1, "GetCredentialsForIdentity": 1})
+}
+
 func TestLsListsBucket(t *testing.T) {
 	h := newHarness(t, cognitotest.DemoOptions{})
 	h.login()
