@@ -16,17 +16,9 @@ import (
 	"github.com/loginwithcognito/cognitologin/userpool"
 )
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
-func setup(t *testing.T) (*cognitotest.Server, *cognitotest.Demo, cognitologin.Env, *aws.Config, *fakeClock) {
+func setup(t *testing.T) (*cognitotest.Server, *cognitotest.Demo, cognitologin.Env, *aws.Config, *cognitotest.Clock) {
 	t.Helper()
-	clk := &fakeClock{t: time.Now()}
+	clk := &cognitotest.Clock{}
 	emu := cognitotest.NewServer(cognitotest.Options{Now: clk.Now})
 	url, err := emu.Start("")
 	if err != nil {
@@ -77,7 +69,7 @@ func TestProviderManyGoroutinesOneRefresh(t *testing.T) {
 	if _, err := c.Login(ctx, d.Username, d.Password); err != nil {
 		t.Fatal(err)
 	}
-	clk.Add(57 * time.Minute)
+	clk.Advance(57 * time.Minute)
 	emu.ResetCounts()
 	p := c.CredentialsProvider()
 	var wg sync.WaitGroup

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,13 +25,6 @@ const (
 	testLongRole  = "arn:aws:iam::123456789012:role/LongSessions"
 	testShortRole = "arn:aws:iam::123456789012:role/service/ShortSessions"
 )
-
-// fakeClock is the emulator's clock in tests: real time plus an offset the
-// test can move forward (the SDKs sign with the real clock).
-type fakeClock struct{ offset atomic.Int64 }
-
-func (c *fakeClock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *fakeClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 const testPassword = "Correct-Horse-7"
 
@@ -88,14 +80,14 @@ func (p testUserPool) idToken(t *testing.T, s *Server, username string) string {
 type testEnv struct {
 	s      *Server
 	url    string
-	clock  *fakeClock
+	clock  *Clock
 	up     testUserPool
 	poolID string // identity pool
 }
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
-	clock := &fakeClock{}
+	clock := &Clock{}
 	s := NewServer(Options{Region: "eu-west-1", Now: clock.Now})
 	url, err := s.Start("")
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,38 +16,20 @@ import (
 	"github.com/loginwithcognito/cognitologin/sessionstore"
 )
 
-// clock is a settable clock shared by the emulator and the CLI.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // harness is an emulator, a seeded demo, a config file and a session dir.
 type harness struct {
 	t      *testing.T
 	emu    *cognitotest.Server
 	url    string
 	demo   *cognitotest.Demo
-	clock  *clock
+	clock  *cognitotest.Clock
 	config string
 	store  *sessionstore.FileStore
 }
 
 func newHarness(t *testing.T, o cognitotest.DemoOptions) *harness {
 	t.Helper()
-	clk := &clock{t: time.Now()}
+	clk := &cognitotest.Clock{}
 	emu := cognitotest.NewServer(cognitotest.Options{Now: clk.Now})
 	url, err := emu.Start("")
 	if err != nil {
@@ -269,7 +250,7 @@ func TestNewPasswordRequired(t *testing.T) {
 }
 
 func TestClientSecretAndEmailUsername(t *testing.T) {
-	clk := &clock{t: time.Now()}
+	clk := &cognitotest.Clock{}
 	emu := cognitotest.NewServer(cognitotest.Options{Now: clk.Now})
 	url, err := emu.Start("")
 	if err != nil {
