@@ -85,6 +85,8 @@ type Client struct {
 	env  Env
 	opts Options
 
+	storeMu sync.Mutex // guards opening the default store
+
 	once    sync.Once
 	initErr error
 	awsCfg  aws.Config
@@ -275,8 +277,10 @@ func (c *Client) exchange(ctx context.Context, s *Session) error {
 	return nil
 }
 
-// store returns the session store, opening the default one if needed.
+// store returns the session store, opening the default one on first use.
 func (c *Client) store() (sessionstore.Store, error) {
+	c.storeMu.Lock()
+	defer c.storeMu.Unlock()
 	if c.opts.Store != nil {
 		return c.opts.Store, nil
 	}

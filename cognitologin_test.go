@@ -146,3 +146,27 @@ func TestCorruptSessionIsNoSession(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultStoreConcurrentUse: many goroutines on a Client with the
+// default file store (opened lazily) race on nothing.
+func TestDefaultStoreConcurrentUse(t *testing.T) {
+	_, d, env, cfg, clk := setup(t)
+	t.Setenv(cognitologin.EnvCacheDir, t.TempDir())
+	c, _ := cognitologin.New(env, func(o *cognitologin.Options) { o.AWSConfig = cfg; o.Now = clk.Now })
+	ctx := context.Background()
+	if _, err := c.Login(ctx, d.Username, d.Password); err != nil {
+		t.Fatal(err)
+	}
+	c2, _ := cognitologin.New(env, func(o *cognitologin.Options) { o.AWSConfig = cfg; o.Now = clk.Now })
+	var wg sync.WaitGroup
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, _, err := c2.Credentials(ctx); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+}
