@@ -164,4 +164,6 @@ func TestBasicFlowDurations(t *testing.T) {
 
 type staticProvider aws.Credentials
 
-func (s staticProvider) Retrieve(context.Context) (aws.Credentials, error) { return aws.Credentials(s), nil }
+func (s staticProvider) Retrieve(context.Context) (aws.Credentials, error) {
+	return aws.Credentials(s), nil
+}
