@@ -222,21 +222,39 @@ func (c *Client) signIn(ctx context.Context, user, password string) (*Session, e
 }
 
 // signInReusing signs in; prev, when it is a session of the same user for
-// the same pools, lends its identity id so that GetId is skipped.
-func (c *Client) signInReusing(ctx context.Context, user, password string, prev *Session) (*Session, error) {
+// the same pools, lends its remembered device (so MFA can be skipped) and
+// its identity id (so GetId is skipped).
+func (c *Client) signInReusing(ctx context.Context, user, password string, prev *Session, optFns ...func(*userpool.SignInOptions)) (*Session, error) {
 	if err := c.init(ctx); err != nil {
 		return nil, err
 	}
 	start := c.opts.Now()
-	tok, err := c.up.SignIn(ctx, user, password)
+	opts := append([]func(*userpool.SignInOptions){func(o *userpool.SignInOptions) { o.Device = c.prevDevice(prev, user) }}, optFns...)
+	tok, err := c.up.SignIn(ctx, user, password, opts...)
 	if err != nil {
 		return nil, err
 	}
+	return c.afterSignIn(ctx, user, tok, prev, start)
+}
+
+// prevDevice is the device an earlier session of user in this user pool
+// confirmed. A stale session's device still counts: devices outlive
+// refresh tokens.
+func (c *Client) prevDevice(prev *Session, user string) *userpool.Device {
+	if prev == nil || prev.Device == nil || prev.UserPoolID != c.env.UserPoolID || prev.ClientID != c.env.ClientID ||
+		(prev.LoginName != user && prev.Username != user) {
+		return nil
+	}
+	return prev.Device
+}
+
+// afterSignIn makes the session from fresh tokens and gets credentials.
+func (c *Client) afterSignIn(ctx context.Context, user string, tok *userpool.Tokens, prev *Session, start time.Time) (*Session, error) {
 	c.opts.Logger.Debug("signed in", "user", tok.Username, "elapsed", c.opts.Now().Sub(start))
 	s := &Session{
 		Version: SessionVersion, Env: c.env.Name, Region: c.env.Region, UserPoolID: c.env.UserPoolID,
 		ClientID: c.env.ClientID, IdentityPoolID: c.env.IdentityPoolID, LoginName: user,
-		Username: tok.Username, Sub: tok.Sub, SignedInAt: c.opts.Now(),
+		Username: tok.Username, Sub: tok.Sub, SignedInAt: c.opts.Now(), Device: tok.Device,
 	}
 	s.setTokens(tok)
 	if prev != nil && prev.Sub != "" && prev.Sub == s.Sub && c.usable(prev) == nil {
@@ -297,14 +315,16 @@ func (c *Client) store() (sessionstore.Store, error) {
 }
 
 // Login signs in, gets credentials and stores the session, replacing any
-// earlier one for this env.
-func (c *Client) Login(ctx context.Context, user, password string) (*Session, error) {
+// earlier one for this env. A device an earlier session of the same user
+// confirmed is presented, so the pool can skip MFA. optFns tune the
+// sign-in (for example the first factor of choice-based sign-in).
+func (c *Client) Login(ctx context.Context, user, password string, optFns ...func(*userpool.SignInOptions)) (*Session, error) {
 	st, err := c.store()
 	if err != nil {
 		return nil, err
 	}
 	prev, _ := c.load(st) // a stale or corrupt session lends nothing
-	s, err := c.signInReusing(ctx, user, password, prev)
+	s, err := c.signInReusing(ctx, user, password, prev, optFns...)
 	if err != nil {
 		return nil, err
 	}
@@ -421,31 +441,42 @@ func (c *Client) Credentials(ctx context.Context) (aws.Credentials, *Session, er
 // refresh renews tokens if due, then credentials, and saves; the caller
 // holds the lock.
 func (c *Client) refresh(ctx context.Context, st sessionstore.Store, s *Session) error {
-	if err := c.init(ctx); err != nil {
+	if err := c.refreshTokens(ctx, st, s); err != nil {
 		return err
-	}
-	now := c.opts.Now()
-	if !now.Add(c.opts.ExpiryWindow).Before(s.TokensExpire) {
-		tok, err := c.up.Refresh(ctx, s.RefreshToken, s.Username)
-		if err != nil {
-			if errors.Is(err, userpool.ErrRefreshTokenInvalid) {
-				s.Stale = "the refresh token has expired or was revoked (" + now.UTC().Format(time.RFC3339) + ")"
-				s.Credentials = nil
-				if serr := c.save(ctx, st, s, false); serr != nil {
-					c.opts.Logger.Debug("marking the session stale failed", "err", serr)
-				}
-				return &LoginRequiredError{Env: c.env.Name, Reason: s.Stale, Err: err}
-			}
-			return err
-		}
-		s.setTokens(tok)
-		c.opts.Logger.Debug("refreshed tokens", "expires", tok.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	if err := c.exchange(ctx, s); err != nil {
 		return err
 	}
 	s.LastRefreshed = c.opts.Now().UTC()
 	return c.save(ctx, st, s, false)
+}
+
+// refreshTokens renews the user pool tokens when they are due. A refresh
+// token the pool no longer accepts marks the session stale (saved, so that
+// status can tell) and asks for a login. The caller holds the lock.
+func (c *Client) refreshTokens(ctx context.Context, st sessionstore.Store, s *Session) error {
+	if err := c.init(ctx); err != nil {
+		return err
+	}
+	now := c.opts.Now()
+	if now.Add(c.opts.ExpiryWindow).Before(s.TokensExpire) {
+		return nil
+	}
+	tok, err := c.up.Refresh(ctx, s.RefreshToken, s.Username, func(o *userpool.SignInOptions) { o.Device = s.Device })
+	if err != nil {
+		if errors.Is(err, userpool.ErrRefreshTokenInvalid) {
+			s.Stale = "the refresh token has expired or was revoked (" + now.UTC().Format(time.RFC3339) + ")"
+			s.Credentials = nil
+			if serr := c.save(ctx, st, s, false); serr != nil {
+				c.opts.Logger.Debug("marking the session stale failed", "err", serr)
+			}
+			return &LoginRequiredError{Env: c.env.Name, Reason: s.Stale, Err: err}
+		}
+		return err
+	}
+	s.setTokens(tok)
+	c.opts.Logger.Debug("refreshed tokens", "expires", tok.ExpiresAt.UTC().Format(time.RFC3339))
+	return nil
 }
 
 // sessionProvider is the aws.CredentialsProvider over the stored session.

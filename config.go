@@ -30,7 +30,8 @@ type Env struct {
 	ClientSecret string
 	// IdentityPoolID is "<region>:<uuid>".
 	IdentityPoolID string
-	// AuthFlow is "srp" (default) or "password".
+	// AuthFlow is "srp" (default), "password", "user_auth" (choice-based
+	// sign-in) or "custom" (the pool's custom challenges).
 	AuthFlow string
 	// CredentialsFlow is "enhanced" (default) or "basic".
 	CredentialsFlow string
@@ -357,11 +358,9 @@ func (e *Env) Validate() error {
 	switch e.AuthFlow {
 	case "":
 		e.AuthFlow = "srp"
-	case "srp", "password":
-	case "user_auth":
-		return bad("auth_flow", "\"user_auth\" (choice-based sign-in) is not supported by this version yet; use \"srp\" or \"password\"")
+	case "srp", "password", "user_auth", "custom":
 	default:
-		return bad("auth_flow", "%q is not one of \"srp\", \"password\"", e.AuthFlow)
+		return bad("auth_flow", "%q is not one of \"srp\", \"password\", \"user_auth\", \"custom\"", e.AuthFlow)
 	}
 	if e.RoleARN != "" && (len(e.RoleARN) > 2048 || !roleARNRe.MatchString(e.RoleARN)) {
 		return bad("role_arn", "%q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", e.RoleARN)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/loginwithcognito/cognitologin/userpool"
 )
 
 // SessionVersion is the format version written into session files.
@@ -29,11 +31,14 @@ type Session struct {
 	Username  string `json:"username"`
 	Sub       string `json:"sub,omitempty"`
 
-	IDToken       string             `json:"id_token"`
-	AccessToken   string             `json:"access_token"`
-	RefreshToken  string             `json:"refresh_token"`
-	TokensExpire  time.Time          `json:"tokens_expire"`
-	IdentityID    string             `json:"identity_id,omitempty"`
+	IDToken      string    `json:"id_token"`
+	AccessToken  string    `json:"access_token"`
+	RefreshToken string    `json:"refresh_token"`
+	TokensExpire time.Time `json:"tokens_expire"`
+	IdentityID   string    `json:"identity_id,omitempty"`
+	// Device is the device the pool remembers for this user, with its
+	// secret password; presented at sign-in (to skip MFA) and refresh.
+	Device        *userpool.Device   `json:"device,omitempty"`
 	Credentials   *StoredCredentials `json:"credentials,omitempty"`
 	SignedInAt    time.Time          `json:"signed_in_at"`
 	LastRefreshed time.Time          `json:"last_refreshed,omitempty"`

@@ -1,8 +1,12 @@
 // Package userpool signs a person in to an Amazon Cognito user pool from a
 // program that is not a browser: SRP (USER_SRP_AUTH, the default, so the
-// password never leaves the machine) or USER_PASSWORD_AUTH, the challenges
-// the pool asks on the way (answered by a handler the caller gives), refresh
-// with REFRESH_TOKEN_AUTH, and sign-out with RevokeToken.
+// password never leaves the machine), USER_PASSWORD_AUTH, choice-based
+// sign-in (USER_AUTH) and custom challenges (CUSTOM_AUTH); every challenge
+// the pool asks on the way (new password, SMS / TOTP / email MFA, MFA
+// setup, remembered devices), answered by a handler the caller gives;
+// refresh with REFRESH_TOKEN_AUTH; sign-out with RevokeToken; and the
+// password and MFA lifecycle (forgot / change password, authenticator
+// setup, devices).
 //
 // It talks to Cognito only through the aws-sdk-go-v2 cognitoidentityprovider
 // client (any value implementing APIClient), so endpoints, proxies and CA
@@ -30,9 +34,19 @@ type APIClient interface {
 	InitiateAuth(ctx context.Context, in *cip.InitiateAuthInput, optFns ...func(*cip.Options)) (*cip.InitiateAuthOutput, error)
 	RespondToAuthChallenge(ctx context.Context, in *cip.RespondToAuthChallengeInput, optFns ...func(*cip.Options)) (*cip.RespondToAuthChallengeOutput, error)
 	RevokeToken(ctx context.Context, in *cip.RevokeTokenInput, optFns ...func(*cip.Options)) (*cip.RevokeTokenOutput, error)
+	AssociateSoftwareToken(ctx context.Context, in *cip.AssociateSoftwareTokenInput, optFns ...func(*cip.Options)) (*cip.AssociateSoftwareTokenOutput, error)
+	VerifySoftwareToken(ctx context.Context, in *cip.VerifySoftwareTokenInput, optFns ...func(*cip.Options)) (*cip.VerifySoftwareTokenOutput, error)
+	SetUserMFAPreference(ctx context.Context, in *cip.SetUserMFAPreferenceInput, optFns ...func(*cip.Options)) (*cip.SetUserMFAPreferenceOutput, error)
+	ConfirmDevice(ctx context.Context, in *cip.ConfirmDeviceInput, optFns ...func(*cip.Options)) (*cip.ConfirmDeviceOutput, error)
+	UpdateDeviceStatus(ctx context.Context, in *cip.UpdateDeviceStatusInput, optFns ...func(*cip.Options)) (*cip.UpdateDeviceStatusOutput, error)
+	ListDevices(ctx context.Context, in *cip.ListDevicesInput, optFns ...func(*cip.Options)) (*cip.ListDevicesOutput, error)
+	ForgetDevice(ctx context.Context, in *cip.ForgetDeviceInput, optFns ...func(*cip.Options)) (*cip.ForgetDeviceOutput, error)
+	ForgotPassword(ctx context.Context, in *cip.ForgotPasswordInput, optFns ...func(*cip.Options)) (*cip.ForgotPasswordOutput, error)
+	ConfirmForgotPassword(ctx context.Context, in *cip.ConfirmForgotPasswordInput, optFns ...func(*cip.Options)) (*cip.ConfirmForgotPasswordOutput, error)
+	ChangePassword(ctx context.Context, in *cip.ChangePasswordInput, optFns ...func(*cip.Options)) (*cip.ChangePasswordOutput, error)
 }
 
-// AuthFlow selects how the password is proven.
+// AuthFlow selects how the user proves who they are.
 type AuthFlow string
 
 const (
@@ -41,6 +55,14 @@ const (
 	// FlowPassword is USER_PASSWORD_AUTH: the password is sent to Cognito
 	// over TLS. The app client must enable ALLOW_USER_PASSWORD_AUTH.
 	FlowPassword AuthFlow = "password"
+	// FlowUserAuth is USER_AUTH, choice-based sign-in: with a password, SRP
+	// is preferred; without one the pool offers what it allows (email or
+	// SMS one-time codes). The app client must enable ALLOW_USER_AUTH.
+	FlowUserAuth AuthFlow = "user_auth"
+	// FlowCustom is CUSTOM_AUTH: the pool's own challenges (Lambda
+	// triggers), answered through the handler. With a password, SRP is
+	// done first. The app client must enable ALLOW_CUSTOM_AUTH.
+	FlowCustom AuthFlow = "custom"
 )
 
 // Options configure a Client.
@@ -50,13 +72,19 @@ type Options struct {
 	ClientSecret string
 	// AuthFlow is the sign-in flow. Default FlowSRP.
 	AuthFlow AuthFlow
-	// Handler answers challenges other than the password verifier (for
-	// example NEW_PASSWORD_REQUIRED). Default: none, and such a challenge
-	// ends the sign-in with a *ChallengeError.
+	// Handler answers challenges other than the ones this package answers
+	// itself (password verifier, device verifier). Default: none, and such
+	// a challenge ends the sign-in with a *ChallengeError.
 	Handler ChallengeHandler
+	// DeviceName names this device when the pool remembers it. Default
+	// "cognito-login".
+	DeviceName string
+	// Issuer labels the TOTP secret in authenticator apps. Default
+	// "Cognito".
+	Issuer string
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
-	// Rand is the randomness for SRP. Default crypto/rand.
+	// Rand is the randomness for SRP and device passwords. Default crypto/rand.
 	Rand io.Reader
 }
 
@@ -73,7 +101,7 @@ type Client struct {
 // New returns a Client for the app client clientID of user pool userPoolID
 // ("<region>_<id>").
 func New(api APIClient, userPoolID, clientID string, optFns ...func(*Options)) (*Client, error) {
-	opts := Options{AuthFlow: FlowSRP, Now: time.Now}
+	opts := Options{AuthFlow: FlowSRP, Now: time.Now, DeviceName: "cognito-login", Issuer: "Cognito"}
 	for _, fn := range optFns {
 		fn(&opts)
 	}
@@ -83,8 +111,16 @@ func New(api APIClient, userPoolID, clientID string, optFns ...func(*Options)) (
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.AuthFlow != FlowSRP && opts.AuthFlow != FlowPassword {
-		return nil, fmt.Errorf("userpool: unknown auth flow %q (want %q or %q)", opts.AuthFlow, FlowSRP, FlowPassword)
+	if opts.DeviceName == "" {
+		opts.DeviceName = "cognito-login"
+	}
+	if opts.Issuer == "" {
+		opts.Issuer = "Cognito"
+	}
+	switch opts.AuthFlow {
+	case FlowSRP, FlowPassword, FlowUserAuth, FlowCustom:
+	default:
+		return nil, fmt.Errorf("userpool: unknown auth flow %q (want %q, %q, %q or %q)", opts.AuthFlow, FlowSRP, FlowPassword, FlowUserAuth, FlowCustom)
 	}
 	poolName, err := srp.PoolName(userPoolID)
 	if err != nil {
@@ -96,12 +132,31 @@ func New(api APIClient, userPoolID, clientID string, optFns ...func(*Options)) (
 	return &Client{api: api, userPoolID: userPoolID, clientID: clientID, poolName: poolName, opts: opts}, nil
 }
 
+// Device is a device the pool remembers for a user. Presenting it at
+// sign-in lets the pool skip MFA. Password is a secret; String redacts it.
+type Device struct {
+	Key      string `json:"key"`
+	GroupKey string `json:"group_key"`
+	Password string `json:"password"`
+	// Remembered is false when the pool tracks the device but the user
+	// chose not to remember it (it then does not skip MFA).
+	Remembered bool `json:"remembered"`
+}
+
+// String redacts the device password.
+func (d Device) String() string {
+	return fmt.Sprintf("Device{Key:%s Remembered:%v Password:[redacted]}", d.Key, d.Remembered)
+}
+
+// GoString redacts like String.
+func (d Device) GoString() string { return d.String() }
+
 // Tokens are the result of a sign-in or refresh. Their String method
 // redacts the tokens so they cannot leak through %v or a log line.
 type Tokens struct {
 	IDToken      string
 	AccessToken  string
-	RefreshToken string // empty after a refresh that did not rotate it
+	RefreshToken string // after a refresh that did not rotate it: the one used
 	// ExpiresAt is when the ID and access tokens expire.
 	ExpiresAt time.Time
 	// Username is the user's internal user name (cognito:username), which
@@ -109,144 +164,85 @@ type Tokens struct {
 	Username string
 	// Sub is the user's unique, immutable id.
 	Sub string
+	// Device is the device this sign-in used or confirmed, if any: keep it
+	// (it holds a secret) and pass it to later sign-ins and refreshes.
+	Device *Device
 }
 
 // String redacts the tokens.
 func (t Tokens) String() string {
-	return fmt.Sprintf("Tokens{Username:%q Sub:%q ExpiresAt:%s IDToken:[redacted] AccessToken:[redacted] RefreshToken:[redacted]}",
-		t.Username, t.Sub, t.ExpiresAt.UTC().Format(time.RFC3339))
+	dev := "none"
+	if t.Device != nil {
+		dev = t.Device.String()
+	}
+	return fmt.Sprintf("Tokens{Username:%q Sub:%q ExpiresAt:%s Device:%s IDToken:[redacted] AccessToken:[redacted] RefreshToken:[redacted]}",
+		t.Username, t.Sub, t.ExpiresAt.UTC().Format(time.RFC3339), dev)
 }
 
 // GoString redacts the tokens in %#v as well.
 func (t Tokens) GoString() string { return t.String() }
 
-// SignIn proves username's password to the user pool and answers the
-// challenges that follow. username is what the person typed (a user name, or
-// an email address or other alias where the pool allows it).
-func (c *Client) SignIn(ctx context.Context, username, password string) (*Tokens, error) {
-	switch c.opts.AuthFlow {
-	case FlowPassword:
-		params := map[string]string{"USERNAME": username, "PASSWORD": password}
-		c.addSecretHash(params, username)
-		out, err := c.api.InitiateAuth(ctx, &cip.InitiateAuthInput{
-			AuthFlow:       types.AuthFlowTypeUserPasswordAuth,
-			ClientId:       aws.String(c.clientID),
-			AuthParameters: params,
-		})
-		if err != nil {
-			return nil, classify("InitiateAuth", err)
-		}
-		return c.continueAuth(ctx, username, out.ChallengeName, out.ChallengeParameters, out.Session, out.AuthenticationResult)
-	default:
-		return c.signInSRP(ctx, username, password)
-	}
+// SignInOptions tune one sign-in or refresh.
+type SignInOptions struct {
+	// Device is a remembered device to present (from an earlier
+	// Tokens.Device), so the pool can skip MFA.
+	Device *Device
+	// PreferredChallenge is, for FlowUserAuth, the first factor to ask for
+	// (FactorPasswordSRP, FactorPassword, FactorEmailOTP, FactorSMSOTP).
+	// Default: FactorPasswordSRP when a password is given, else the pool
+	// offers its choices through SELECT_CHALLENGE.
+	PreferredChallenge string
 }
 
-func (c *Client) signInSRP(ctx context.Context, username, password string) (*Tokens, error) {
-	client, err := srp.NewClient(c.poolName, c.opts.Rand)
-	if err != nil {
-		return nil, err
+// SignIn signs username in with password and answers the challenges that
+// follow. username is what the person typed (a user name, or an email
+// address or alias where the pool allows it). For FlowUserAuth and
+// FlowCustom the password may be empty.
+func (c *Client) SignIn(ctx context.Context, username, password string, optFns ...func(*SignInOptions)) (*Tokens, error) {
+	var so SignInOptions
+	for _, fn := range optFns {
+		fn(&so)
 	}
-	params := map[string]string{"USERNAME": username, "SRP_A": client.A()}
-	c.addSecretHash(params, username)
-	out, err := c.api.InitiateAuth(ctx, &cip.InitiateAuthInput{
-		AuthFlow:       types.AuthFlowTypeUserSrpAuth,
-		ClientId:       aws.String(c.clientID),
-		AuthParameters: params,
-	})
-	if err != nil {
-		return nil, classify("InitiateAuth", err)
-	}
-	if out.ChallengeName != types.ChallengeNameTypePasswordVerifier {
-		return c.continueAuth(ctx, username, out.ChallengeName, out.ChallengeParameters, out.Session, out.AuthenticationResult)
-	}
-	cp := out.ChallengeParameters
-	ch, err := srp.ParseChallenge(cp["SALT"], cp["SRP_B"], cp["SECRET_BLOCK"])
-	if err != nil {
-		return nil, &Error{Op: "InitiateAuth", Err: err,
-			Hint: "the user pool's SRP challenge is malformed; if this is a test server without real SRP (such as moto), use auth_flow = \"password\""}
-	}
-	userID := cp["USER_ID_FOR_SRP"]
-	if userID == "" {
-		return nil, &Error{Op: "InitiateAuth", Err: fmt.Errorf("%w: USER_ID_FOR_SRP is missing", srp.ErrInvalidServerValue)}
-	}
-	internal := cp["USERNAME"]
-	if internal == "" {
-		internal = userID
-	}
-	resp, err := client.Respond(ch, userID, password, c.opts.Now())
-	if err != nil {
-		return nil, &Error{Op: "InitiateAuth", Err: err}
-	}
-	answers := map[string]string{
-		"USERNAME":                    internal,
-		"PASSWORD_CLAIM_SECRET_BLOCK": cp["SECRET_BLOCK"],
-		"PASSWORD_CLAIM_SIGNATURE":    resp.Signature,
-		"TIMESTAMP":                   resp.Timestamp,
-	}
-	c.addSecretHash(answers, internal)
-	rout, err := c.api.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
-		ChallengeName:      types.ChallengeNameTypePasswordVerifier,
-		ClientId:           aws.String(c.clientID),
-		ChallengeResponses: answers,
-		Session:            out.Session,
-	})
-	if err != nil {
-		return nil, classify("RespondToAuthChallenge", err)
-	}
-	return c.continueAuth(ctx, internal, rout.ChallengeName, rout.ChallengeParameters, rout.Session, rout.AuthenticationResult)
+	f := &flow{c: c, login: username, username: username, password: password, device: so.Device}
+	return f.start(ctx, so.PreferredChallenge)
 }
 
-// maxChallenges bounds the challenge loop against a server that never
-// finishes.
-const maxChallenges = 10
-
-// continueAuth answers challenges until the pool returns tokens.
-func (c *Client) continueAuth(ctx context.Context, username string, name types.ChallengeNameType,
-	params map[string]string, session *string, result *types.AuthenticationResultType) (*Tokens, error) {
-	for i := 0; ; i++ {
-		if result != nil {
-			return c.tokens(result, "", "RespondToAuthChallenge")
-		}
-		if name == "" {
-			return nil, &Error{Op: "RespondToAuthChallenge", Err: errors.New("the user pool returned neither tokens nor a challenge")}
-		}
-		if i >= maxChallenges {
-			return nil, &Error{Op: "RespondToAuthChallenge", Err: fmt.Errorf("gave up after %d challenges", maxChallenges)}
-		}
-		if u := params["USERNAME"]; u != "" {
-			username = u
-		}
-		ch := &Challenge{Name: string(name), Parameters: params, Username: username}
-		answers, err := c.answer(ctx, ch)
-		if err != nil {
-			return nil, err
-		}
-		if _, ok := answers["USERNAME"]; !ok {
-			answers["USERNAME"] = username
-		}
-		c.addSecretHash(answers, username)
-		out, err := c.api.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
-			ChallengeName:      name,
-			ClientId:           aws.String(c.clientID),
-			ChallengeResponses: answers,
-			Session:            session,
-		})
-		if err != nil {
-			return nil, classify("RespondToAuthChallenge", err)
-		}
-		name, params, session, result = out.ChallengeName, out.ChallengeParameters, out.Session, out.AuthenticationResult
+// Resume continues a sign-in that stopped at a challenge (a *ChallengeError
+// with Pending), in this or another process, within Cognito's session
+// lifetime. The handler is asked the pending challenge again.
+func (c *Client) Resume(ctx context.Context, p *Pending, optFns ...func(*SignInOptions)) (*Tokens, error) {
+	if p == nil || p.Session == "" || p.Challenge == "" {
+		return nil, errors.New("userpool: nothing to resume")
 	}
+	var so SignInOptions
+	for _, fn := range optFns {
+		fn(&so)
+	}
+	f := &flow{c: c, login: p.LoginName, username: p.Username, device: so.Device, options: p.Options}
+	params := p.Parameters
+	if params == nil {
+		params = map[string]string{}
+	}
+	return f.run(ctx, types.ChallengeNameType(p.Challenge), params, aws.String(p.Session), nil)
 }
 
-// Refresh gets new ID and access tokens with a refresh token.
-// username is the user's internal username (Tokens.Username), needed to
-// compute SECRET_HASH when the app client has a secret.
-func (c *Client) Refresh(ctx context.Context, refreshToken, username string) (*Tokens, error) {
+// Refresh gets new ID and access tokens with a refresh token. username is
+// the user's internal username (Tokens.Username), needed to compute
+// SECRET_HASH when the app client has a secret. A remembered device must
+// be presented if the sign-in used one.
+func (c *Client) Refresh(ctx context.Context, refreshToken, username string, optFns ...func(*SignInOptions)) (*Tokens, error) {
+	const op = "InitiateAuth(REFRESH_TOKEN_AUTH)"
+	var so SignInOptions
+	for _, fn := range optFns {
+		fn(&so)
+	}
 	if refreshToken == "" {
-		return nil, &Error{Op: "InitiateAuth(REFRESH_TOKEN_AUTH)", Kind: ErrRefreshTokenInvalid, Hint: "sign in again"}
+		return nil, &Error{Op: op, Kind: ErrRefreshTokenInvalid, Hint: "sign in again"}
 	}
 	params := map[string]string{"REFRESH_TOKEN": refreshToken}
+	if so.Device != nil {
+		params["DEVICE_KEY"] = so.Device.Key
+	}
 	c.addSecretHash(params, username)
 	out, err := c.api.InitiateAuth(ctx, &cip.InitiateAuthInput{
 		AuthFlow:       types.AuthFlowTypeRefreshTokenAuth,
@@ -254,12 +250,17 @@ func (c *Client) Refresh(ctx context.Context, refreshToken, username string) (*T
 		AuthParameters: params,
 	})
 	if err != nil {
-		return nil, classify("InitiateAuth(REFRESH_TOKEN_AUTH)", err)
+		return nil, classify(op, err)
 	}
 	if out.AuthenticationResult == nil {
-		return nil, &Error{Op: "InitiateAuth(REFRESH_TOKEN_AUTH)", Err: fmt.Errorf("unexpected challenge %q on refresh", out.ChallengeName)}
+		return nil, &Error{Op: op, Err: fmt.Errorf("unexpected challenge %q on refresh", out.ChallengeName)}
 	}
-	return c.tokens(out.AuthenticationResult, refreshToken, "InitiateAuth(REFRESH_TOKEN_AUTH)")
+	t, err := c.tokens(out.AuthenticationResult, refreshToken, op)
+	if err != nil {
+		return nil, err
+	}
+	t.Device = so.Device
+	return t, nil
 }
 
 // Revoke revokes a refresh token and the access and ID tokens issued from it.
@@ -276,6 +277,13 @@ func (c *Client) addSecretHash(params map[string]string, username string) {
 	if c.opts.ClientSecret != "" {
 		params["SECRET_HASH"] = srp.SecretHash(username, c.clientID, c.opts.ClientSecret)
 	}
+}
+
+func (c *Client) secretHash(username string) *string {
+	if c.opts.ClientSecret == "" {
+		return nil
+	}
+	return aws.String(srp.SecretHash(username, c.clientID, c.opts.ClientSecret))
 }
 
 // tokens validates an AuthenticationResult. keepRefresh is used when the

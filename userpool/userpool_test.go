@@ -18,8 +18,9 @@ import (
 // fakeAPI answers InitiateAuth and RespondToAuthChallenge from functions,
 // so tests can play a hostile or broken server.
 type fakeAPI struct {
-	initiate func(*cip.InitiateAuthInput) (*cip.InitiateAuthOutput, error)
-	respond  func(*cip.RespondToAuthChallengeInput) (*cip.RespondToAuthChallengeOutput, error)
+	APIClient // methods a test does not set panic (nil interface)
+	initiate  func(*cip.InitiateAuthInput) (*cip.InitiateAuthOutput, error)
+	respond   func(*cip.RespondToAuthChallengeInput) (*cip.RespondToAuthChallengeOutput, error)
 }
 
 func (f *fakeAPI) InitiateAuth(_ context.Context, in *cip.InitiateAuthInput, _ ...func(*cip.Options)) (*cip.InitiateAuthOutput, error) {

@@ -181,6 +181,7 @@ Try it with no AWS account:  cognito-login demo`,
 	root.AddCommand(
 		newLoginCmd(a), newCredentialsCmd(a), newExecCmd(a), newLsCmd(a), newLogoutCmd(a),
 		newStatusCmd(a), newDemoCmd(a), newEmulatorCmd(a), newVersionCmd(a),
+		newMFACmd(a), newDevicesCmd(a), newPasswordCmd(a),
 	)
 	return root
 }
@@ -243,7 +244,11 @@ func (a *App) client(handler userpool.ChallengeHandler) (*cognitologin.Client, e
 }
 
 // loginCommand is the exact command to run to sign in again.
-func (a *App) loginCommand() string {
+func (a *App) loginCommand() string { return a.commandPrefix() + " login" }
+
+// commandPrefix is "cognito-login" with the global flags this invocation
+// was given, for commands a message tells the user to run.
+func (a *App) commandPrefix() string {
 	parts := []string{"cognito-login"}
 	if a.ConfigPath != "" {
 		parts = append(parts, "--config", shellQuote(a.ConfigPath))
@@ -251,7 +256,7 @@ func (a *App) loginCommand() string {
 	if a.EnvName != "" {
 		parts = append(parts, "--env", shellQuote(a.EnvName))
 	}
-	return strings.Join(append(parts, "login"), " ")
+	return strings.Join(parts, " ")
 }
 
 func shellQuote(s string) string {
