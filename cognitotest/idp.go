@@ -22,7 +22,17 @@ import (
 // This file is the cognito-idp (user pool) half of the emulator: pools, app
 // clients, users, InitiateAuth / RespondToAuthChallenge with real SRP, and
 // token revocation. Tokens and JWKS are in jwt.go; the exported seeding API
-// is in idp_api.go.
+// is in idp_api.go. The other challenges live in mfa.go (MFA and software
+// tokens), devices.go (device tracking and device SRP), userauth.go
+// (USER_AUTH and CUSTOM_AUTH) and password.go (ForgotPassword,
+// ChangePassword); sent codes in outbox.go, TOTP in totp.go.
+//
+// A sign-in runs: first factor (password, SRP, a one-time code or custom
+// challenges) → NEW_PASSWORD_REQUIRED for a temporary password →
+// DEVICE_SRP_AUTH for a remembered device → MFA (unless the first factor
+// was passwordless or the device proved itself) → tokens, with
+// NewDeviceMetadata when the pool tracks devices. continueSignInLocked
+// decides each next step from the signInState a challenge session carries.
 //
 // Locking: every operation runs with s.mu held (see idpOp), so the state
 // below needs no lock of its own. The RSA signing key is the exception: it
@@ -99,6 +109,23 @@ const (
 	msgAccessTokenRevoked     = "Access Token has been revoked"
 	challengePasswordVerifier = "PASSWORD_VERIFIER"
 	challengeNewPassword      = "NEW_PASSWORD_REQUIRED"
+	challengeSMSMFA           = "SMS_MFA"
+	challengeTOTPMFA          = "SOFTWARE_TOKEN_MFA"
+	challengeEmailOTP         = "EMAIL_OTP"
+	challengeSMSOTP           = "SMS_OTP"
+	challengeSelectMFA        = "SELECT_MFA_TYPE"
+	challengeMFASetup         = "MFA_SETUP"
+	challengeDeviceSRP        = "DEVICE_SRP_AUTH"
+	challengeDeviceVerifier   = "DEVICE_PASSWORD_VERIFIER"
+	challengeSelectChallenge  = "SELECT_CHALLENGE"
+	challengeCustom           = "CUSTOM_CHALLENGE"
+
+	errCodeMismatch        = "CodeMismatchException"
+	errExpiredCode         = "ExpiredCodeException"
+	errLimitExceeded       = "LimitExceededException"
+	errEnableSoftwareToken = "EnableSoftwareTokenMFAException"
+	errSoftwareTokenNotSet = "SoftwareTokenMFANotFoundException"
+	msgInvalidMFACode      = "Invalid code or auth state for the user."
 )
 
 // apiError is an AWS exception: its code becomes __type on the wire.
@@ -135,6 +162,22 @@ type userPool struct {
 	caseSensitive      bool
 	policy             passwordPolicy
 	users              map[string]*poolUser // by usernameKey(username)
+
+	// MFA: the pool's MfaConfiguration ("OFF", "ON", "OPTIONAL") and the
+	// factors it enables.
+	mfa                          string
+	smsMFA, totpMFA, emailMFA    bool
+	smsAuthMessage               string
+	emailMFAMessage, emailMFASub string
+	// devices is the DeviceConfiguration; nil when the pool does not track
+	// devices.
+	devices *deviceConfig
+	// schema holds the attributes CreateUserPool's Schema named;
+	// requiredAttrs the ones it marked Required.
+	schema        []schemaAttribute
+	requiredAttrs []string
+	// firstAuthFactors is SignInPolicy.AllowedFirstAuthFactors (USER_AUTH).
+	firstAuthFactors []string
 }
 
 // poolUser is one user. The password itself is not kept: the SRP salt and
@@ -150,6 +193,19 @@ type poolUser struct {
 	passwordSetAt time.Time
 	created       time.Time
 	modified      time.Time
+
+	// MFA preferences (SetUserMFAPreference) and the software token.
+	smsMFA, totpMFA, emailMFA bool
+	preferredMFA              string // "", "SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"
+	totpSecret                string // base32, verified
+	totpPending               string // base32, associated but not verified yet
+	totpName                  string // FriendlyDeviceName
+	totpLastStep              int64  // last time step accepted: codes are single use
+
+	devices map[string]*device // by device key
+
+	// forgot is the pending ForgotPassword / AdminResetUserPassword code.
+	forgot *pendingCode
 }
 
 // appClient is a user pool app client.
@@ -181,6 +237,31 @@ type authSession struct {
 	srpA          string
 	secretBlock   []byte
 	secretBlockB4 string
+
+	// st is the sign-in so far, carried from challenge to challenge.
+	st signInState
+	// A code sent for SMS_MFA, EMAIL_OTP or SMS_OTP, and the wrong answers
+	// given so far.
+	code        string
+	codeExpires time.Time
+	tries       int
+	// firstFactor marks EMAIL_OTP / SMS_OTP as a USER_AUTH first factor
+	// rather than MFA.
+	firstFactor bool
+	// setupEmail is the address an MFA_SETUP answered with EMAIL verifies.
+	setupEmail string
+	// choices are SELECT_MFA_TYPE's MFAS_CAN_CHOOSE, MFA_SETUP's
+	// MFAS_CAN_SETUP or SELECT_CHALLENGE's AvailableChallenges.
+	choices []string
+	// MFA_SETUP with a software token.
+	totpPending  string
+	totpVerified bool
+	totpStep     int64
+	totpName     string
+	// CUSTOM_CHALLENGE: how to judge the answer.
+	customCorrect func(answer string) bool
+	// DEVICE_PASSWORD_VERIFIER: the device being verified.
+	deviceKey string
 }
 
 // refreshToken is the server-side record of an issued refresh token. Every
@@ -195,6 +276,9 @@ type refreshToken struct {
 	authTime   time.Time
 	expires    time.Time
 	revoked    bool
+	// deviceKey is the device the sign-in was bound to, if any: refreshing
+	// then needs the same DEVICE_KEY.
+	deviceKey string
 }
 
 // idpState is the cognito-idp state that is not per pool.
@@ -207,6 +291,9 @@ type idpState struct {
 	secretBlocks   map[string]string       // SECRET_BLOCK (base64) → Session
 	refreshTokens  map[string]*refreshToken
 	revokedOrigins map[string]bool // origin_jti of revoked refresh tokens
+
+	outbox      []Message
+	pendingLogs []string // lines for Options.Logf, written once s.mu is released
 }
 
 func (s *Server) initIDP() {
@@ -229,8 +316,19 @@ func op[T any](f func(s *Server, in *T) (any, *apiError)) idpOp {
 			}
 		}
 		s.mu.Lock()
-		defer s.mu.Unlock()
+		defer s.unlockAndLog()
 		return f(s, &in)
+	}
+}
+
+// unlockAndLog releases s.mu and then hands the log lines the operation
+// queued to Options.Logf, so that Logf never runs with the lock held.
+func (s *Server) unlockAndLog() {
+	logs := s.idp.pendingLogs
+	s.idp.pendingLogs = nil
+	s.mu.Unlock()
+	for _, l := range logs {
+		s.logf("%s", l)
 	}
 }
 
@@ -256,6 +354,27 @@ func init() {
 		"GetUser":                op((*Server).opGetUser),
 		"GlobalSignOut":          op((*Server).opGlobalSignOut),
 		"AdminUserGlobalSignOut": op((*Server).opAdminUserGlobalSignOut),
+
+		"SetUserPoolMfaConfig":      op((*Server).opSetUserPoolMfaConfig),
+		"GetUserPoolMfaConfig":      op((*Server).opGetUserPoolMfaConfig),
+		"AdminSetUserMFAPreference": op((*Server).opAdminSetUserMFAPreference),
+		"SetUserMFAPreference":      op((*Server).opSetUserMFAPreference),
+		"AssociateSoftwareToken":    op((*Server).opAssociateSoftwareToken),
+		"VerifySoftwareToken":       op((*Server).opVerifySoftwareToken),
+
+		"ConfirmDevice":           op((*Server).opConfirmDevice),
+		"UpdateDeviceStatus":      op((*Server).opUpdateDeviceStatus),
+		"ListDevices":             op((*Server).opListDevices),
+		"GetDevice":               op((*Server).opGetDevice),
+		"ForgetDevice":            op((*Server).opForgetDevice),
+		"AdminListDevices":        op((*Server).opAdminListDevices),
+		"AdminGetDevice":          op((*Server).opAdminGetDevice),
+		"AdminForgetDevice":       op((*Server).opAdminForgetDevice),
+		"AdminUpdateDeviceStatus": op((*Server).opAdminUpdateDeviceStatus),
+
+		"ForgotPassword":        op((*Server).opForgotPassword),
+		"ConfirmForgotPassword": op((*Server).opConfirmForgotPassword),
+		"ChangePassword":        op((*Server).opChangePassword),
 	}
 }
 
@@ -299,9 +418,23 @@ type userPoolJSON struct {
 	UsernameAttributes     []string `json:",omitempty"`
 	AliasAttributes        []string `json:",omitempty"`
 	UsernameConfiguration  map[string]bool
-	Policies               map[string]passwordPolicyJSON
+	Policies               map[string]any
 	MfaConfiguration       string
+	DeviceConfiguration    *deviceConfigJSON     `json:",omitempty"`
+	SchemaAttributes       []schemaAttributeJSON `json:",omitempty"`
 	EstimatedNumberOfUsers int
+}
+
+type deviceConfigJSON struct {
+	ChallengeRequiredOnNewDevice     bool
+	DeviceOnlyRememberedOnUserPrompt bool
+}
+
+type schemaAttributeJSON struct {
+	Name              string
+	AttributeDataType string `json:",omitempty"`
+	Required          *bool  `json:",omitempty"`
+	Mutable           *bool  `json:",omitempty"`
 }
 
 type tokenValidityUnits struct {
@@ -337,15 +470,22 @@ type userJSON struct {
 }
 
 type authResultJSON struct {
-	AccessToken  string
-	ExpiresIn    int64
-	IdToken      string
-	RefreshToken string `json:",omitempty"`
-	TokenType    string
+	AccessToken       string
+	ExpiresIn         int64
+	IdToken           string
+	RefreshToken      string `json:",omitempty"`
+	TokenType         string
+	NewDeviceMetadata *newDeviceJSON `json:",omitempty"`
+}
+
+type newDeviceJSON struct {
+	DeviceKey      string
+	DeviceGroupKey string
 }
 
 type authOutput struct {
 	AuthenticationResult *authResultJSON   `json:",omitempty"`
+	AvailableChallenges  []string          `json:",omitempty"`
 	ChallengeName        string            `json:",omitempty"`
 	ChallengeParameters  map[string]string `json:",omitempty"`
 	Session              string            `json:",omitempty"`
@@ -364,6 +504,16 @@ type poolSpec struct {
 	aliasAttributes    []string
 	caseSensitive      bool
 	policy             passwordPolicy
+	mfa                mfaConfig
+	devices            *deviceConfig
+	schema             []schemaAttribute
+	firstAuthFactors   []string
+}
+
+// schemaAttribute is one entry of CreateUserPool's Schema.
+type schemaAttribute struct {
+	name, dataType    string
+	required, mutable bool
 }
 
 func defaultPasswordPolicy() passwordPolicy {
@@ -404,6 +554,38 @@ func (s *Server) createUserPoolLocked(spec poolSpec) (*userPool, *apiError) {
 	if p.TemporaryPasswordValidityDays == 0 {
 		p.TemporaryPasswordValidityDays = defaultTempPasswordDays
 	}
+	if aerr := spec.mfa.validate(); aerr != nil {
+		return nil, aerr
+	}
+	var required []string
+	for _, a := range spec.schema {
+		if a.name == "" {
+			return nil, apiErr(errInvalidParameter, "Schema attribute name is missing")
+		}
+		if strings.HasPrefix(a.name, "custom:") || !standardAttributes[a.name] {
+			if a.required {
+				return nil, apiErr(errInvalidParameter, "Required custom attributes are not supported currently.")
+			}
+			continue
+		}
+		if a.required {
+			required = append(required, a.name)
+		}
+	}
+	factors := spec.firstAuthFactors
+	if len(factors) == 0 {
+		factors = []string{"PASSWORD"}
+	}
+	for _, f := range factors {
+		switch f {
+		case "PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN":
+		default:
+			return nil, apiErr(errInvalidParameter, "1 validation error detected: Value '%s' at 'policies.signInPolicy.allowedFirstAuthFactors' failed to satisfy constraint: Member must satisfy enum value set: [PASSWORD, EMAIL_OTP, SMS_OTP, WEB_AUTHN]", f)
+		}
+	}
+	if !contains(factors, "PASSWORD") {
+		return nil, apiErr(errInvalidParameter, "AllowedFirstAuthFactors must include PASSWORD")
+	}
 	var id string
 	for {
 		id = s.opts.Region + "_" + s.randomString(9, alnum)
@@ -421,6 +603,14 @@ func (s *Server) createUserPoolLocked(spec poolSpec) (*userPool, *apiError) {
 		caseSensitive:      spec.caseSensitive,
 		policy:             p,
 		users:              map[string]*poolUser{},
+		schema:             append([]schemaAttribute(nil), spec.schema...),
+		requiredAttrs:      required,
+		firstAuthFactors:   append([]string(nil), factors...),
+	}
+	pool.setMFAConfig(spec.mfa)
+	if spec.devices != nil {
+		d := *spec.devices
+		pool.devices = &d
 	}
 	s.userPools[id] = pool
 	return pool, nil
@@ -428,6 +618,22 @@ func (s *Server) createUserPoolLocked(spec poolSpec) (*userPool, *apiError) {
 
 func (s *Server) userPoolJSON(p *userPool) userPoolJSON {
 	pp := p.policy
+	var devices *deviceConfigJSON
+	if p.devices != nil {
+		devices = &deviceConfigJSON{
+			ChallengeRequiredOnNewDevice:     p.devices.challengeRequiredOnNewDevice,
+			DeviceOnlyRememberedOnUserPrompt: p.devices.onlyRememberedOnUserPrompt,
+		}
+	}
+	var schema []schemaAttributeJSON
+	for _, a := range p.schema {
+		req, mut := a.required, a.mutable
+		dt := a.dataType
+		if dt == "" {
+			dt = "String"
+		}
+		schema = append(schema, schemaAttributeJSON{Name: a.name, AttributeDataType: dt, Required: &req, Mutable: &mut})
+	}
 	return userPoolJSON{
 		Id:                    p.id,
 		Name:                  p.name,
@@ -437,12 +643,17 @@ func (s *Server) userPoolJSON(p *userPool) userPoolJSON {
 		UsernameAttributes:    p.usernameAttributes,
 		AliasAttributes:       p.aliasAttributes,
 		UsernameConfiguration: map[string]bool{"CaseSensitive": p.caseSensitive},
-		Policies: map[string]passwordPolicyJSON{"PasswordPolicy": {
-			MinimumLength: &pp.MinimumLength, RequireUppercase: &pp.RequireUppercase,
-			RequireLowercase: &pp.RequireLowercase, RequireNumbers: &pp.RequireNumbers,
-			RequireSymbols: &pp.RequireSymbols, TemporaryPasswordValidityDays: &pp.TemporaryPasswordValidityDays,
-		}},
-		MfaConfiguration:       "OFF",
+		Policies: map[string]any{
+			"PasswordPolicy": passwordPolicyJSON{
+				MinimumLength: &pp.MinimumLength, RequireUppercase: &pp.RequireUppercase,
+				RequireLowercase: &pp.RequireLowercase, RequireNumbers: &pp.RequireNumbers,
+				RequireSymbols: &pp.RequireSymbols, TemporaryPasswordValidityDays: &pp.TemporaryPasswordValidityDays,
+			},
+			"SignInPolicy": map[string][]string{"AllowedFirstAuthFactors": p.firstAuthFactors},
+		},
+		MfaConfiguration:       p.mfa,
+		DeviceConfiguration:    devices,
+		SchemaAttributes:       schema,
 		EstimatedNumberOfUsers: len(p.users),
 	}
 }
@@ -452,7 +663,21 @@ type createUserPoolInput struct {
 	UsernameAttributes    []string
 	AliasAttributes       []string
 	UsernameConfiguration *struct{ CaseSensitive *bool }
-	Policies              *struct{ PasswordPolicy *passwordPolicyJSON }
+	Policies              *struct {
+		PasswordPolicy *passwordPolicyJSON
+		SignInPolicy   *struct{ AllowedFirstAuthFactors []string }
+	}
+	MfaConfiguration    string
+	DeviceConfiguration *struct {
+		ChallengeRequiredOnNewDevice     bool
+		DeviceOnlyRememberedOnUserPrompt bool
+	}
+	Schema []struct {
+		Name              string
+		AttributeDataType string
+		Required          *bool
+		Mutable           *bool
+	}
 }
 
 func (s *Server) opCreateUserPool(in *createUserPoolInput) (any, *apiError) {
@@ -466,6 +691,35 @@ func (s *Server) opCreateUserPool(in *createUserPoolInput) (any, *apiError) {
 	}
 	if in.UsernameConfiguration != nil && in.UsernameConfiguration.CaseSensitive != nil {
 		spec.caseSensitive = *in.UsernameConfiguration.CaseSensitive
+	}
+	switch in.MfaConfiguration {
+	case "", mfaOff:
+		spec.mfa.mode = mfaOff
+	case mfaOn, mfaOptional:
+		// MfaConfiguration at creation is SMS MFA, as it was before
+		// SetUserPoolMfaConfig added the other factors.
+		spec.mfa = mfaConfig{mode: in.MfaConfiguration, sms: true}
+	default:
+		return nil, apiErr(errInvalidParameter, "1 validation error detected: Value '%s' at 'mfaConfiguration' failed to satisfy constraint: Member must satisfy enum value set: [OFF, ON, OPTIONAL]", in.MfaConfiguration)
+	}
+	if dc := in.DeviceConfiguration; dc != nil {
+		spec.devices = &deviceConfig{
+			challengeRequiredOnNewDevice: dc.ChallengeRequiredOnNewDevice,
+			onlyRememberedOnUserPrompt:   dc.DeviceOnlyRememberedOnUserPrompt,
+		}
+	}
+	for _, a := range in.Schema {
+		sa := schemaAttribute{name: a.Name, dataType: a.AttributeDataType, mutable: true}
+		if a.Required != nil {
+			sa.required = *a.Required
+		}
+		if a.Mutable != nil {
+			sa.mutable = *a.Mutable
+		}
+		spec.schema = append(spec.schema, sa)
+	}
+	if in.Policies != nil && in.Policies.SignInPolicy != nil {
+		spec.firstAuthFactors = in.Policies.SignInPolicy.AllowedFirstAuthFactors
 	}
 	if in.Policies != nil && in.Policies.PasswordPolicy != nil {
 		// An explicit policy starts from nothing required, as in Cognito.
@@ -1174,14 +1428,16 @@ func (s *Server) opAdminGetUser(in *adminUserInput) (any, *apiError) {
 		return nil, aerr
 	}
 	j := u.json()
-	return map[string]any{
+	out := map[string]any{
 		"Username":             j.Username,
 		"UserAttributes":       j.Attributes,
 		"UserCreateDate":       j.UserCreateDate,
 		"UserLastModifiedDate": j.UserLastModifiedDate,
 		"Enabled":              j.Enabled,
 		"UserStatus":           j.UserStatus,
-	}, nil
+	}
+	u.addMFASettings(out)
+	return out, nil
 }
 
 type adminSetUserPasswordInput struct {
@@ -1206,7 +1462,7 @@ func (s *Server) opAdminSetUserPassword(in *adminSetUserPasswordInput) (any, *ap
 }
 
 func (s *Server) opAdminResetUserPassword(in *adminUserInput) (any, *apiError) {
-	_, u, aerr := s.adminUserLocked(in)
+	p, u, aerr := s.adminUserLocked(in)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -1215,6 +1471,8 @@ func (s *Server) opAdminResetUserPassword(in *adminUserInput) (any, *apiError) {
 	}
 	u.status = statusResetRequired
 	u.modified = s.now()
+	// As in Cognito, the user is sent a code for ConfirmForgotPassword.
+	s.sendForgotCodeLocked(p, u)
 	return struct{}{}, nil
 }
 
@@ -1334,6 +1592,10 @@ func (s *Server) opInitiateAuth(in *initiateAuthInput) (any, *apiError) {
 		return s.initiatePasswordLocked(c, p, params)
 	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
 		return s.refreshLocked(c, p, params)
+	case "USER_AUTH":
+		return s.initiateUserAuthLocked(c, p, params)
+	case "CUSTOM_AUTH":
+		return s.initiateCustomAuthLocked(c, p, params)
 	}
 	return nil, apiErr(errInvalidParameter, "AuthFlow %s is not supported by cognitotest", in.AuthFlow)
 }
@@ -1372,6 +1634,12 @@ func (s *Server) initiateSRPLocked(c *appClient, p *userPool, params map[string]
 	if aerr := s.userCanSignIn(p, u); aerr != nil {
 		return nil, aerr
 	}
+	return s.startPasswordVerifierLocked(c, p, u, aHex, signInState{deviceKey: params["DEVICE_KEY"]})
+}
+
+// startPasswordVerifierLocked answers SRP_A with the PASSWORD_VERIFIER
+// challenge. aHex has been validated.
+func (s *Server) startPasswordVerifierLocked(c *appClient, p *userPool, u *poolUser, aHex string, st signInState) (any, *apiError) {
 	server, err := srp.NewServer(u.verifier, s.opts.Rand)
 	if err != nil {
 		return nil, apiErr("InternalErrorException", "SRP failed")
@@ -1381,6 +1649,7 @@ func (s *Server) initiateSRPLocked(c *appClient, p *userPool, params map[string]
 		return nil, apiErr("InternalErrorException", "randomness source failed")
 	}
 	sess := s.newSessionLocked(c, p, u, challengePasswordVerifier)
+	sess.st = st
 	sess.srp = server
 	sess.srpA = aHex
 	sess.secretBlock = block
@@ -1420,12 +1689,25 @@ func (s *Server) initiatePasswordLocked(c *appClient, p *userPool, params map[st
 	if !p.passwordMatches(u, pw) {
 		return nil, apiErr(errNotAuthorized, msgIncorrectCredentials)
 	}
-	return s.afterPasswordLocked(c, p, u)
+	return s.continueSignInLocked(c, p, u, signInState{deviceKey: params["DEVICE_KEY"]})
 }
 
-// afterPasswordLocked decides what follows a verified password: tokens,
-// or the NEW_PASSWORD_REQUIRED challenge for a temporary password.
-func (s *Server) afterPasswordLocked(c *appClient, p *userPool, u *poolUser) (any, *apiError) {
+// signInState is what a sign-in has proved so far; each challenge session
+// carries it to the next step.
+type signInState struct {
+	deviceKey    string // DEVICE_KEY the client sent
+	passwordless bool   // the first factor was EMAIL_OTP, SMS_OTP or a custom challenge: no MFA
+	mfaDone      bool
+	deviceAuthed bool // DEVICE_PASSWORD_VERIFIER passed
+	// CUSTOM_AUTH: the steps so far.
+	custom      bool
+	customSteps []CustomAuthStep
+}
+
+// continueSignInLocked decides what follows a verified first factor:
+// NEW_PASSWORD_REQUIRED for a temporary password, the device challenge for a
+// remembered device, an MFA challenge, or tokens.
+func (s *Server) continueSignInLocked(c *appClient, p *userPool, u *poolUser, st signInState) (any, *apiError) {
 	if aerr := s.userCanSignIn(p, u); aerr != nil {
 		return nil, aerr
 	}
@@ -1440,22 +1722,40 @@ func (s *Server) afterPasswordLocked(c *appClient, p *userPool, u *poolUser) (an
 			}
 		}
 		ab, _ := json.Marshal(attrs)
+		required := []string{}
+		for _, a := range p.requiredAttrs {
+			if u.attrs[a] == "" {
+				required = append(required, "userAttributes."+a)
+			}
+		}
+		rb, _ := json.Marshal(required)
 		sess := s.newSessionLocked(c, p, u, challengeNewPassword)
+		sess.st = st
 		return authOutput{
 			ChallengeName: challengeNewPassword,
 			ChallengeParameters: map[string]string{
 				"USER_ID_FOR_SRP":    u.username,
-				"requiredAttributes": "[]",
+				"requiredAttributes": string(rb),
 				"userAttributes":     string(ab),
 			},
 			Session: sess.id,
 		}, nil
 	}
-	res, aerr := s.issueTokensLocked(c, p, u)
-	if aerr != nil {
-		return nil, aerr
+	if d := s.rememberedDeviceLocked(p, u, st.deviceKey); d != nil && !st.deviceAuthed {
+		sess := s.newSessionLocked(c, p, u, challengeDeviceSRP)
+		sess.st = st
+		return authOutput{
+			ChallengeName:       challengeDeviceSRP,
+			ChallengeParameters: map[string]string{"USERNAME": u.username, "DEVICE_KEY": d.key},
+			Session:             sess.id,
+		}, nil
 	}
-	return authOutput{AuthenticationResult: res, ChallengeParameters: map[string]string{}}, nil
+	if !st.passwordless && !st.mfaDone && !st.deviceAuthed {
+		if out, ok := s.mfaChallengeLocked(c, p, u, st); ok {
+			return out, nil
+		}
+	}
+	return s.finishSignInLocked(c, p, u, st)
 }
 
 func (s *Server) newSessionLocked(c *appClient, p *userPool, u *poolUser, challenge string) *authSession {
@@ -1472,13 +1772,18 @@ func (s *Server) newSessionLocked(c *appClient, p *userPool, u *poolUser, challe
 		username:   u.username,
 		expires:    now.Add(c.authSessionValidity),
 	}
+	sess.id = s.newSessionID()
+	s.idp.sessions[sess.id] = sess
+	return sess
+}
+
+// newSessionID makes a Session string shaped like Cognito's.
+func (s *Server) newSessionID() string {
 	buf := make([]byte, 384)
 	if _, err := io.ReadFull(s.opts.Rand, buf); err != nil {
 		panic("cognitotest: randomness source failed: " + err.Error())
 	}
-	sess.id = "AYABe" + base64.RawURLEncoding.EncodeToString(buf)
-	s.idp.sessions[sess.id] = sess
-	return sess
+	return "AYABe" + base64.RawURLEncoding.EncodeToString(buf)
 }
 
 func (s *Server) dropSessionLocked(id string) {
@@ -1511,6 +1816,20 @@ func (s *Server) opRespondToAuthChallenge(in *respondInput) (any, *apiError) {
 		return s.respondPasswordVerifierLocked(c, p, in.Session, resp)
 	case challengeNewPassword:
 		return s.respondNewPasswordLocked(c, p, in.Session, resp)
+	case challengeSMSMFA, challengeTOTPMFA, challengeEmailOTP, challengeSMSOTP:
+		return s.respondCodeLocked(c, p, in.ChallengeName, in.Session, resp)
+	case challengeSelectMFA:
+		return s.respondSelectMFALocked(c, p, in.Session, resp)
+	case challengeMFASetup:
+		return s.respondMFASetupLocked(c, p, in.Session, resp)
+	case challengeDeviceSRP:
+		return s.respondDeviceSRPLocked(c, p, in.Session, resp)
+	case challengeDeviceVerifier:
+		return s.respondDeviceVerifierLocked(c, p, in.Session, resp)
+	case challengeSelectChallenge:
+		return s.respondSelectChallengeLocked(c, p, in.Session, resp)
+	case challengeCustom:
+		return s.respondCustomLocked(c, p, in.Session, resp)
 	}
 	return nil, apiErr(errInvalidParameter, "ChallengeName %s is not supported by cognitotest", in.ChallengeName)
 }
@@ -1573,7 +1892,15 @@ func (s *Server) respondPasswordVerifierLocked(c *appClient, p *userPool, sessio
 	if err != nil || !ok {
 		return nil, apiErr(errNotAuthorized, msgIncorrectCredentials)
 	}
-	return s.afterPasswordLocked(c, p, u)
+	st := sess.st
+	if dk := resp["DEVICE_KEY"]; dk != "" {
+		st.deviceKey = dk
+	}
+	if st.custom {
+		st.customSteps = append(st.customSteps, CustomAuthStep{ChallengeName: challengePasswordVerifier, Result: true})
+		return s.customNextLocked(c, p, u, st, "")
+	}
+	return s.continueSignInLocked(c, p, u, st)
 }
 
 func (s *Server) respondNewPasswordLocked(c *appClient, p *userPool, sessionID string, resp map[string]string) (any, *apiError) {
@@ -1617,6 +1944,11 @@ func (s *Server) respondNewPasswordLocked(c *appClient, p *userPool, sessionID s
 			newAttrs[name] = v
 		}
 	}
+	for _, a := range p.requiredAttrs {
+		if u.attrs[a] == "" && newAttrs[a] == "" {
+			return nil, apiErr(errInvalidParameter, "Invalid attributes given, %s is missing", a)
+		}
+	}
 	if aerr := s.userCanSignIn(p, u); aerr != nil {
 		return nil, aerr
 	}
@@ -1627,7 +1959,11 @@ func (s *Server) respondNewPasswordLocked(c *appClient, p *userPool, sessionID s
 		u.attrs[k] = v
 	}
 	s.dropSessionLocked(sess.id)
-	return s.afterPasswordLocked(c, p, u)
+	st := sess.st
+	if dk := resp["DEVICE_KEY"]; dk != "" {
+		st.deviceKey = dk
+	}
+	return s.continueSignInLocked(c, p, u, st)
 }
 
 func (s *Server) refreshLocked(c *appClient, p *userPool, params map[string]string) (any, *apiError) {
@@ -1651,6 +1987,16 @@ func (s *Server) refreshLocked(c *appClient, p *userPool, params map[string]stri
 	u := p.users[p.key(rt.username)]
 	if u == nil || u.sub != rt.sub {
 		return nil, apiErr(errNotAuthorized, msgInvalidRefresh)
+	}
+	if rt.deviceKey != "" {
+		// A refresh token bound to a device is only good with that device's
+		// key. A client that never confirmed its new device may leave
+		// DEVICE_KEY out.
+		dk := params["DEVICE_KEY"]
+		d := u.devices[rt.deviceKey]
+		if dk != rt.deviceKey && (dk != "" || (d != nil && d.confirmed)) {
+			return nil, apiErr(errNotAuthorized, msgInvalidRefresh)
+		}
 	}
 	if !u.enabled {
 		return nil, apiErr(errNotAuthorized, msgUserDisabled)
@@ -1704,10 +2050,12 @@ func (s *Server) opGetUser(in *accessTokenInput) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	return map[string]any{
+	out := map[string]any{
 		"Username":       u.username,
 		"UserAttributes": u.attributeList(),
-	}, nil
+	}
+	u.addMFASettings(out)
+	return out, nil
 }
 
 func (s *Server) opGlobalSignOut(in *accessTokenInput) (any, *apiError) {

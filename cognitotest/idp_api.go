@@ -25,6 +25,29 @@ type UserPoolConfig struct {
 	// The policy also requires upper and lower case letters, digits and
 	// symbols, as Cognito's default policy does.
 	MinimumPasswordLength int
+
+	// MFA is the pool's MfaConfiguration: "OFF" (the default), "OPTIONAL"
+	// (users who enabled a factor get MFA) or "ON" (everyone does; users
+	// without a factor get MFA_SETUP, except that a user with a phone
+	// number gets SMS_MFA when SMSMFA is on).
+	MFA string
+	// SMSMFA, SoftwareTokenMFA and EmailMFA are the factors the pool
+	// enables; with MFA "ON" or "OPTIONAL" at least one must be.
+	SMSMFA, SoftwareTokenMFA, EmailMFA bool
+	// Devices is the device tracking: "" (none), "always" (a confirmed
+	// device is remembered) or "opt-in" (DeviceOnlyRememberedOnUserPrompt:
+	// remembered once the user says so with UpdateDeviceStatus).
+	Devices string
+	// DeviceChallengeRequiredOnNewDevice is DeviceConfiguration's
+	// ChallengeRequiredOnNewDevice.
+	DeviceChallengeRequiredOnNewDevice bool
+	// RequiredAttributes are standard attributes the schema marks required
+	// ("name", "email", …); a user with a temporary password who lacks one
+	// gives it in answer to NEW_PASSWORD_REQUIRED.
+	RequiredAttributes []string
+	// FirstAuthFactors is SignInPolicy.AllowedFirstAuthFactors for USER_AUTH:
+	// "PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN". Default ["PASSWORD"].
+	FirstAuthFactors []string
 }
 
 // CreateUserPool creates a user pool and returns its id ("<region>_<9 alnum>").
@@ -42,6 +65,21 @@ func (s *Server) CreateUserPool(cfg UserPoolConfig) (userPoolID string, err erro
 	if cfg.MinimumPasswordLength != 0 {
 		spec.policy.MinimumLength = cfg.MinimumPasswordLength
 	}
+	spec.mfa = mfaConfig{mode: cfg.MFA, sms: cfg.SMSMFA, totp: cfg.SoftwareTokenMFA, email: cfg.EmailMFA}
+	switch cfg.Devices {
+	case "":
+	case "always", "opt-in":
+		spec.devices = &deviceConfig{
+			challengeRequiredOnNewDevice: cfg.DeviceChallengeRequiredOnNewDevice,
+			onlyRememberedOnUserPrompt:   cfg.Devices == "opt-in",
+		}
+	default:
+		return "", apiErr(errInvalidParameter, "UserPoolConfig.Devices must be \"\", \"always\" or \"opt-in\", not %q", cfg.Devices)
+	}
+	for _, a := range cfg.RequiredAttributes {
+		spec.schema = append(spec.schema, schemaAttribute{name: a, dataType: "String", required: true, mutable: true})
+	}
+	spec.firstAuthFactors = cfg.FirstAuthFactors
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, aerr := s.createUserPoolLocked(spec)
@@ -134,4 +172,53 @@ func (s *Server) CreateUser(userPoolID, username, password string, attrs map[str
 		return "", aerr
 	}
 	return u.sub, nil
+}
+
+// SetUserMFA sets a user's MFA preferences, as AdminSetUserMFAPreference
+// does: which factors are enabled and which one (if any: "SMS_MFA",
+// "SOFTWARE_TOKEN_MFA", "EMAIL_OTP") is preferred. Enabling SMS needs a
+// phone_number, email an email, and the software token a secret (SetTOTPSecret,
+// or AssociateSoftwareToken and VerifySoftwareToken).
+func (s *Server) SetUserMFA(userPoolID, username string, sms, totp, email bool, preferred string) error {
+	switch preferred {
+	case "", challengeSMSMFA, challengeTOTPMFA, challengeEmailOTP:
+	default:
+		return apiErr(errInvalidParameter, "preferred must be \"\", SMS_MFA, SOFTWARE_TOKEN_MFA or EMAIL_OTP, not %q", preferred)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, u, aerr := s.adminUserLocked(&adminUserInput{userPoolID, username})
+	if aerr != nil {
+		return aerr
+	}
+	aerr = s.applyMFAPreferenceLocked(u, mfaPreferences{
+		SMSMfaSettings:           &mfaSettingsJSON{Enabled: sms, PreferredMfa: preferred == challengeSMSMFA},
+		SoftwareTokenMfaSettings: &mfaSettingsJSON{Enabled: totp, PreferredMfa: preferred == challengeTOTPMFA},
+		EmailMfaSettings:         &mfaSettingsJSON{Enabled: email, PreferredMfa: preferred == challengeEmailOTP},
+	})
+	if aerr != nil {
+		return aerr
+	}
+	return nil
+}
+
+// SetTOTPSecret gives a user a verified software token with the given base32
+// secret, as AssociateSoftwareToken followed by VerifySoftwareToken would.
+// It does not enable it as an MFA factor: SetUserMFA does. TOTP computes its
+// codes.
+func (s *Server) SetTOTPSecret(userPoolID, username, secretBase32 string) error {
+	if _, err := decodeTOTPSecret(secretBase32); err != nil {
+		return apiErr(errInvalidParameter, "%v", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, u, aerr := s.adminUserLocked(&adminUserInput{userPoolID, username})
+	if aerr != nil {
+		return aerr
+	}
+	u.totpSecret = secretBase32
+	u.totpPending = ""
+	u.totpLastStep = 0
+	u.modified = s.now()
+	return nil
 }

@@ -163,8 +163,9 @@ func (s *Server) newRefreshTokenString() string {
 }
 
 // issueTokensLocked completes a sign-in: a new refresh token and the ID and
-// access tokens that go with it.
-func (s *Server) issueTokensLocked(c *appClient, p *userPool, u *poolUser) (*authResultJSON, *apiError) {
+// access tokens that go with it. deviceKey, when set, binds them to a device:
+// the access token names it and refreshing needs it.
+func (s *Server) issueTokensLocked(c *appClient, p *userPool, u *poolUser, deviceKey string) (*authResultJSON, *apiError) {
 	now := s.now()
 	rt := &refreshToken{
 		userPoolID: p.id,
@@ -174,6 +175,7 @@ func (s *Server) issueTokensLocked(c *appClient, p *userPool, u *poolUser) (*aut
 		originJTI:  s.randomUUID(),
 		authTime:   now,
 		expires:    now.Add(c.refreshValidity),
+		deviceKey:  deviceKey,
 	}
 	tok := s.newRefreshTokenString()
 	res, aerr := s.issueFromRefreshLocked(c, p, u, rt)
@@ -225,6 +227,9 @@ func (s *Server) issueFromRefreshLocked(c *appClient, p *userPool, u *poolUser, 
 		"origin_jti": rt.originJTI,
 		"event_id":   eventID,
 		"username":   u.username,
+	}
+	if rt.deviceKey != "" {
+		accessClaims["device_key"] = rt.deviceKey
 	}
 	idTok, err := s.signJWT(idClaims)
 	if err != nil {

@@ -42,6 +42,12 @@ type Options struct {
 	// and every code the emulator "sends" by SMS or email. It never receives
 	// passwords or tokens.
 	Logf func(format string, args ...any)
+	// CustomAuth decides the CUSTOM_AUTH flow in every user pool, as the
+	// Define/Create/Verify auth challenge Lambda triggers do in Cognito.
+	// Without it, CUSTOM_AUTH fails as in a pool with no triggers. It is
+	// called without the emulator's lock held, so it may call the Server
+	// (LastCode, Outbox, …).
+	CustomAuth func(req CustomAuthRequest) CustomAuthDecision
 }
 
 // Server is the emulator. Create it with NewServer; serve it with Start (on
