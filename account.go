@@ -122,6 +122,10 @@ func (c *Client) UserPool(ctx context.Context) (*userpool.Client, error) {
 // AccessToken returns a valid access token from the stored session,
 // refreshing the tokens (not the AWS credentials) when they are due.
 func (c *Client) AccessToken(ctx context.Context) (string, *Session, error) {
+	// Callers go on to use the user pool client.
+	if err := c.init(ctx); err != nil {
+		return "", nil, err
+	}
 	st, err := c.store()
 	if err != nil {
 		return "", nil, err

@@ -34,6 +34,14 @@ type DemoOptions struct {
 	Email string
 	// RoleMaxSession is the role's maximum session duration. Default 12h.
 	RoleMaxSession time.Duration
+	// Pool configures the user pool (MFA, devices, first factors...);
+	// its Name defaults to "demo-pool".
+	Pool UserPoolConfig
+	// Phone sets the user's phone_number attribute (for SMS MFA).
+	Phone string
+	// ExtraFlows are app client auth flows beyond SRP, password and
+	// refresh (for example "ALLOW_USER_AUTH", "ALLOW_CUSTOM_AUTH").
+	ExtraFlows []string
 }
 
 // SeedDemo creates a user pool with an app client (SRP, password and
@@ -55,17 +63,25 @@ func (s *Server) SeedDemo(o DemoOptions) (*Demo, error) {
 	d := &Demo{Region: s.Region(), Username: o.Username, Password: o.Password, Bucket: "demo-bucket",
 		RoleARN: "arn:aws:iam::123456789012:role/CognitoDemoAuthenticated"}
 	var err error
-	if d.UserPoolID, err = s.CreateUserPool(UserPoolConfig{Name: "demo-pool"}); err != nil {
+	pool := o.Pool
+	if pool.Name == "" {
+		pool.Name = "demo-pool"
+	}
+	if d.UserPoolID, err = s.CreateUserPool(pool); err != nil {
 		return nil, fmt.Errorf("seeding the user pool: %w", err)
 	}
 	d.ClientID, d.ClientSecret, err = s.CreateUserPoolClient(d.UserPoolID, ClientConfig{
 		Name: "cognito-login-demo", GenerateSecret: o.ClientSecret,
-		ExplicitAuthFlows: []string{"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"},
+		ExplicitAuthFlows: append([]string{"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}, o.ExtraFlows...),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("seeding the app client: %w", err)
 	}
-	if _, err = s.CreateUser(d.UserPoolID, o.Username, o.Password, map[string]string{"email": o.Email}, o.Temporary); err != nil {
+	attrs := map[string]string{"email": o.Email}
+	if o.Phone != "" {
+		attrs["phone_number"] = o.Phone
+	}
+	if _, err = s.CreateUser(d.UserPoolID, o.Username, o.Password, attrs, o.Temporary); err != nil {
 		return nil, fmt.Errorf("seeding the user: %w", err)
 	}
 	if err = s.CreateRole(d.RoleARN, o.RoleMaxSession); err != nil {

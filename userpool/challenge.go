@@ -61,6 +61,10 @@ type Challenge struct {
 	// Attempt counts answers to this challenge already refused (a wrong
 	// code leaves the challenge open for another try).
 	Attempt int
+	// KnownDevice is set on REMEMBER_DEVICE when the device was confirmed
+	// by an earlier sign-in but not remembered: a handler would usually
+	// only act on an explicit wish, not ask again at every sign-in.
+	KnownDevice bool
 }
 
 // Answer is a ChallengeHandler's reply; only the fields the challenge

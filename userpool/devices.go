@@ -46,17 +46,23 @@ func (c *Client) confirmDevice(ctx context.Context, accessToken, key, groupKey s
 		}
 		remember = err == nil && a != nil && a.Remember
 	}
+	if err := c.rememberDevice(ctx, accessToken, key, remember); err != nil {
+		return nil, err
+	}
+	dev.Remembered = remember
+	return dev, nil
+}
+
+// rememberDevice sets whether the pool remembers a device.
+func (c *Client) rememberDevice(ctx context.Context, accessToken, key string, remember bool) error {
 	status := types.DeviceRememberedStatusTypeNotRemembered
 	if remember {
 		status = types.DeviceRememberedStatusTypeRemembered
 	}
-	if _, err := c.api.UpdateDeviceStatus(ctx, &cip.UpdateDeviceStatusInput{
+	_, err := c.api.UpdateDeviceStatus(ctx, &cip.UpdateDeviceStatusInput{
 		AccessToken: aws.String(accessToken), DeviceKey: aws.String(key), DeviceRememberedStatus: status,
-	}); err != nil {
-		return nil, classify("UpdateDeviceStatus", err)
-	}
-	dev.Remembered = remember
-	return dev, nil
+	})
+	return classify("UpdateDeviceStatus", err)
 }
 
 // DeviceInfo describes one of the user's devices.

@@ -478,6 +478,21 @@ func (f *flow) finish(ctx context.Context, r *types.AuthenticationResultType) (*
 			return nil, err
 		}
 		t.Device = dev
+	} else if f.device != nil && !f.device.Remembered && f.c.opts.Handler != nil {
+		// The pool knows this device but the user did not want it
+		// remembered then; they may now.
+		a, err := f.c.opts.Handler(ctx, &Challenge{Name: ChallengeRememberDevice, Username: f.username, KnownDevice: true})
+		if err != nil && !errors.Is(err, ErrNoAnswer) {
+			return nil, err
+		}
+		if err == nil && a != nil && a.Remember {
+			if err := f.c.rememberDevice(ctx, t.AccessToken, f.device.Key, true); err != nil {
+				return nil, err
+			}
+			dev := *f.device
+			dev.Remembered = true
+			t.Device = &dev
+		}
 	}
 	return t, nil
 }

@@ -29,8 +29,16 @@ type harness struct {
 
 func newHarness(t *testing.T, o cognitotest.DemoOptions) *harness {
 	t.Helper()
+	return newHarnessWith(t, cognitotest.Options{}, o)
+}
+
+// newHarnessWith is newHarness with emulator options (a custom-auth hook);
+// the harness sets the clock.
+func newHarnessWith(t *testing.T, eo cognitotest.Options, o cognitotest.DemoOptions) *harness {
+	t.Helper()
 	clk := &cognitotest.Clock{}
-	emu := cognitotest.NewServer(cognitotest.Options{Now: clk.Now})
+	eo.Now = clk.Now
+	emu := cognitotest.NewServer(eo)
 	url, err := emu.Start("")
 	if err != nil {
 		t.Fatal(err)

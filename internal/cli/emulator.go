@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -44,17 +45,21 @@ and prints the config to use them. Each request is logged to stderr.`,
 	cmd.Flags().StringVar(&opts.Region, "region", "us-east-1", "region the emulator pretends to be in")
 	cmd.Flags().BoolVar(&opts.NoSeed, "no-seed", false, "start empty (create pools with the AWS CLI or SDK)")
 	cmd.Flags().StringVar(&opts.ConfigOut, "config-out", "", "also write the demo config to this file (0600)")
-	cmd.Flags().BoolVarP(&opts.Quiet, "quiet", "q", false, "do not log each request")
+	cmd.Flags().BoolVarP(&opts.Quiet, "quiet", "q", false, "log only the codes sent by SMS or email, not each request")
 	return cmd
 }
 
 func emulatorRun(ctx context.Context, opts *EmulatorOptions) error {
 	a := opts.App
 	w := a.IO.ErrOut
-	o := cognitotest.Options{Region: opts.Region}
-	if !opts.Quiet {
-		o.Logf = func(format string, args ...any) { fmt.Fprintf(w, "emulator: "+format+"\n", args...) }
-	}
+	o := cognitotest.Options{Region: opts.Region, Logf: func(format string, args ...any) {
+		line := fmt.Sprintf(format, args...)
+		// Codes "sent" by SMS or email are how a person answers MFA here:
+		// they are printed even with --quiet.
+		if !opts.Quiet || strings.HasPrefix(line, "code ") {
+			fmt.Fprintf(w, "emulator: %s\n", line)
+		}
+	}}
 	emu := cognitotest.NewServer(o)
 	url, err := emu.Start(opts.Addr)
 	if err != nil {

@@ -317,6 +317,9 @@ func answerChallenge(a *App, opts *LoginOptions, ch *userpool.Challenge) (*userp
 		switch {
 		case opts.RememberDevice != "":
 			return &userpool.Answer{Remember: opts.RememberDevice == "yes"}, nil
+		case ch.KnownDevice:
+			// Asked and declined before: only --remember-device changes it.
+			return &userpool.Answer{Remember: false}, nil
 		case opts.interactive():
 			ans, err := a.Prompter.Input("Remember this device, so that the pool can skip MFA here next time? [y/N]: ")
 			if err != nil {
