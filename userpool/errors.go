@@ -39,6 +39,10 @@ var (
 	// ErrSecretHash: the app client has a secret and SECRET_HASH was
 	// missing or wrong.
 	ErrSecretHash = errors.New("client secret missing or wrong")
+	// ErrCodeMismatch: an MFA, one-time or confirmation code was wrong.
+	ErrCodeMismatch = errors.New("the code is wrong")
+	// ErrCodeExpired: a confirmation code is too old; ask for a new one.
+	ErrCodeExpired = errors.New("the code has expired")
 )
 
 // Error is a failed step of a sign-in, refresh or sign-out.
@@ -137,6 +141,10 @@ func classify(op string, err error) error {
 		e.Kind, e.Hint = ErrUserNotConfirmed, "confirm the account with the code that was sent, or ask the administrator to confirm it"
 	case "TooManyRequestsException", "LimitExceededException", "TooManyFailedAttemptsException":
 		e.Kind, e.Hint = ErrTooManyRequests, "wait a little and try again"
+	case "CodeMismatchException", "EnableSoftwareTokenMFAException":
+		e.Kind, e.Hint = ErrCodeMismatch, "check the code and try again"
+	case "ExpiredCodeException":
+		e.Kind, e.Hint = ErrCodeExpired, "ask for a new code"
 	case "InvalidPasswordException":
 		e.Kind, e.Hint = ErrInvalidPassword, "choose a password that meets the pool's policy"
 	case "InvalidParameterException":

@@ -144,8 +144,7 @@ func (f *flow) run(ctx context.Context, name types.ChallengeNameType, params map
 			ChallengeName: name, ClientId: aws.String(f.c.clientID), ChallengeResponses: answers, Session: session,
 		})
 		if err != nil {
-			var ae smithy.APIError
-			if errors.As(err, &ae) && ae.ErrorCode() == "CodeMismatchException" && isCodeChallenge(name) && f.attempts+1 < maxCodeAttempts {
+			if isWrongCode(err) && isCodeChallenge(name) && f.attempts+1 < maxCodeAttempts {
 				// A wrong code leaves the challenge (and its session) open.
 				f.attempts++
 				continue
@@ -165,6 +164,16 @@ func needsDeviceKey(name types.ChallengeNameType) bool {
 		return true
 	}
 	return false
+}
+
+// isWrongCode reports a refused code: Cognito says CodeMismatchException,
+// or EnableSoftwareTokenMFAException when verifying a new authenticator.
+func isWrongCode(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	return ae.ErrorCode() == "CodeMismatchException" || ae.ErrorCode() == "EnableSoftwareTokenMFAException"
 }
 
 func isCodeChallenge(name types.ChallengeNameType) bool {
@@ -444,8 +453,7 @@ func (f *flow) mfaSetup(ctx context.Context, params map[string]string, session *
 			in.FriendlyDeviceName = aws.String(a.DeviceName)
 		}
 		out, err := f.c.api.VerifySoftwareToken(ctx, in)
-		var ae smithy.APIError
-		if err != nil && errors.As(err, &ae) && ae.ErrorCode() == "CodeMismatchException" && attempt+1 < maxCodeAttempts {
+		if isWrongCode(err) && attempt+1 < maxCodeAttempts {
 			continue
 		}
 		if err != nil {

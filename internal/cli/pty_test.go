@@ -7,6 +7,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -60,8 +61,16 @@ func (p *ptySession) Screen() string {
 	return p.screen.String()
 }
 
-// expect waits until the screen shows s, then types line and Enter.
-func (p *ptySession) expect(s, line string) {
+// expect waits until the screen shows s, then types line and Enter. It
+// returns what the screen showed up to then.
+func (p *ptySession) expect(s, line string) string {
+	p.t.Helper()
+	return p.expectFn(s, func() string { return line })
+}
+
+// expectFn is expect with the line computed once s is shown (a code that
+// is sent only then).
+func (p *ptySession) expectFn(s string, line func() string) string {
 	p.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(p.Screen(), s) {
@@ -71,11 +80,13 @@ func (p *ptySession) expect(s, line string) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	p.mu.Lock()
+	shown := p.screen.String()
 	p.screen.Reset() // later expectations look at what comes next
 	p.mu.Unlock()
-	if _, err := io.WriteString(p.master, line+"\r"); err != nil {
+	if _, err := io.WriteString(p.master, line()+"\r"); err != nil {
 		p.t.Fatal(err)
 	}
+	return shown
 }
 
 func (p *ptySession) wait() (int, string) {
@@ -119,5 +130,53 @@ func TestTerminalLoginDoesNotEchoSecrets(t *testing.T) {
 	}
 	if p.stdout.Len() != 0 {
 		t.Errorf("login wrote to stdout: %q", p.stdout.String())
+	}
+}
+
+// TestTerminalMFASetupShowsQRAndSecret: an MFA_SETUP challenge on a
+// terminal draws the QR code and the secret, then asks for the first code.
+func TestTerminalMFASetupShowsQRAndSecret(t *testing.T) {
+	h := newHarness(t, cognitotest.DemoOptions{Pool: cognitotest.UserPoolConfig{MFA: "ON", SoftwareTokenMFA: true}})
+	p := startPTY(t, h, "login")
+	p.expect("Password for alice: ", h.demo.Password)
+	shown := p.expect("Code shown by the authenticator app: ", "000000")
+	m := regexp.MustCompile(`Secret: ([A-Z2-7]+)`).FindStringSubmatch(shown)
+	if m == nil || !strings.Contains(shown, "█") {
+		t.Fatalf("no QR code and secret on the terminal:\n%s", shown)
+	}
+	code, err := cognitotest.TOTP(m[1], h.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown = p.expect("Code shown by the authenticator app: ", code)
+	if !strings.Contains(shown, "not accepted") {
+		t.Errorf("a wrong code was not reported:\n%s", shown)
+	}
+	if c, out := p.wait(); c != 0 || !strings.Contains(out, "Signed in") {
+		t.Fatalf("exit %d:\n%s", c, out)
+	}
+}
+
+// TestTerminalSMSCodeAndRememberDevice: the code prompt says where the code
+// went, and an opt-in pool's remember question is asked and honoured.
+func TestTerminalSMSCodeAndRememberDevice(t *testing.T) {
+	o := smsMFA()
+	o.Pool.Devices = "opt-in"
+	h := newHarness(t, o)
+	p := startPTY(t, h, "login")
+	p.expect("Password for alice: ", h.demo.Password)
+	shown := p.expectFn("SMS code sent by sms to +*", h.code)
+	if strings.Contains(shown, h.demo.Password) {
+		t.Errorf("password echoed:\n%s", shown)
+	}
+	p.expect("Remember this device", "y")
+	if c, out := p.wait(); c != 0 || !strings.Contains(out, "This device is remembered") {
+		t.Fatalf("exit %d:\n%s", c, out)
+	}
+	// The remembered device skips the code next time.
+	p = startPTY(t, h, "login")
+	p.expect("Password for alice: ", h.demo.Password)
+	if c, out := p.wait(); c != 0 || strings.Contains(out, "SMS code") {
+		t.Fatalf("second sign-in: exit %d:\n%s", c, out)
 	}
 }
