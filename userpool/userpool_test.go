@@ -222,3 +222,24 @@ func FuzzDecodeClaims(f *testing.F) {
 		}
 	})
 }
+
+// TestPasskeyOnlyNeedsBrowser: when the pool offers nothing but WEB_AUTHN,
+// the sign-in ends with ErrPasskeyNeedsBrowser instead of a bare failure.
+func TestPasskeyOnlyNeedsBrowser(t *testing.T) {
+	api := &fakeAPI{initiate: func(*cip.InitiateAuthInput) (*cip.InitiateAuthOutput, error) {
+		return &cip.InitiateAuthOutput{ChallengeName: types.ChallengeNameTypeSelectChallenge, Session: aws.String("S"),
+			AvailableChallenges: []types.ChallengeNameType{types.ChallengeNameTypeWebAuthn}}, nil
+	}}
+	asked := false
+	c, _ := New(api, "us-east-1_Pool", "client", func(o *Options) {
+		o.AuthFlow = FlowUserAuth
+		o.Handler = func(context.Context, *Challenge) (*Answer, error) { asked = true; return nil, ErrNoAnswer }
+	})
+	_, err := c.SignIn(context.Background(), "alice", "")
+	if !errors.Is(err, ErrPasskeyNeedsBrowser) || !strings.Contains(err.Error(), "browser") {
+		t.Errorf("err = %v; want ErrPasskeyNeedsBrowser", err)
+	}
+	if asked {
+		t.Errorf("the handler was asked to choose among nothing usable")
+	}
+}

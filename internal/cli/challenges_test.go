@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
+	cognitologin "github.com/loginwithcognito/cognitologin"
 	"github.com/loginwithcognito/cognitologin/cognitotest"
 )
 
@@ -268,4 +271,39 @@ func TestNewPasswordWithRequiredAttributeNeedsTerminal(t *testing.T) {
 		Pool: cognitotest.UserPoolConfig{RequiredAttributes: []string{"name"}}})
 	r := h.run("Temp-Pass-123\nNew-Pass-456!\n", "login", "-u", "alice", "--password-stdin", "--new-password-stdin")
 	wantExit(t, r, 5, "NEW_PASSWORD_REQUIRED", `"name"`)
+}
+
+// TestDebugNeverPrintsChallengeSecrets: with --debug, the device password,
+// the pending challenge session and the codes' answers stay out of the
+// output.
+func TestDebugNeverPrintsChallengeSecrets(t *testing.T) {
+	o := smsMFA()
+	o.Pool.Devices = "always"
+	h := newHarness(t, o)
+	pw := h.demo.Password + "\n"
+	r1 := h.run(pw, "--debug", "login", "-u", "alice", "--password-stdin")
+	pending, err := h.store.Load("test.pending")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p struct{ Pending struct{ Session string } }
+	if err := json.Unmarshal(pending, &p); err != nil || p.Pending.Session == "" {
+		t.Fatalf("pending state: %v %s", err, pending)
+	}
+	r2 := h.run("", "--debug", "login", "--resume", "--mfa-code", h.code())
+	r3 := h.run(pw, "--debug", "login", "-u", "alice", "--password-stdin")
+	r4 := h.run("", "--debug", "status")
+	data, _ := h.store.Load("test")
+	s, err := cognitologin.DecodeSession(data)
+	if err != nil || s.Device == nil {
+		t.Fatalf("session device: %v", err)
+	}
+	for name, secret := range map[string]string{"device password": s.Device.Password, "challenge session": p.Pending.Session,
+		"refresh token": s.RefreshToken} {
+		for _, out := range []string{r1.stderr, r2.stderr, r3.stderr, r4.stdout, r4.stderr, fmt.Sprintf("%v %+v", s, s.Device)} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%s appears in output:\n%s", name, out)
+			}
+		}
+	}
 }

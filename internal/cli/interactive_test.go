@@ -109,3 +109,18 @@ func TestEmulatorCommand(t *testing.T) {
 		t.Errorf("requests were not logged:\n%s", errOut.String())
 	}
 }
+
+func TestInteractiveNewPasswordAsksRequiredAttributes(t *testing.T) {
+	h := newHarness(t, cognitotest.DemoOptions{Temporary: true, Password: "Temp-Pass-123",
+		Pool: cognitotest.UserPoolConfig{RequiredAttributes: []string{"name"}}})
+	p := &scriptedPrompter{answers: []string{"Temp-Pass-123", "New-Pass-1!", "New-Pass-1!", "Alice Liddell"}}
+	var out, errOut bytes.Buffer
+	a := &App{IO: &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, InIsTerminal: true}, Prompter: p,
+		AWSConfig: emulatorAWSConfig(h.url, h.demo.Region), Store: h.store, Now: h.clock.Now}
+	if code := a.Run(context.Background(), []string{"--config", h.config, "login", "-u", "alice"}); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errOut.String())
+	}
+	if got := p.asked[len(p.asked)-1]; got != "name (required by the pool): " {
+		t.Errorf("last prompt = %q; want the required attribute", got)
+	}
+}
