@@ -102,6 +102,13 @@ func (c Challenge) String() string {
 	return fmt.Sprintf("Challenge{Name:%s Username:%q Options:%v Destination:%q TOTPSecret:[redacted]}", c.Name, c.Username, c.Options, c.Destination)
 }
 
+// GoString redacts like String, so that %#v does not print the secret.
+func (c Challenge) GoString() string { return c.String() }
+
+// GoString redacts like String, so that %#v does not print the code or
+// the new password.
+func (a Answer) GoString() string { return a.String() }
+
 // ChallengeHandler answers a challenge. The library calls it; a terminal
 // implementation lives in the CLI. Returning an error stops the sign-in
 // with that error; returning ErrNoAnswer (or an error wrapping it) stops
@@ -153,6 +160,9 @@ type Pending struct {
 func (p Pending) String() string {
 	return fmt.Sprintf("Pending{Challenge:%s Username:%q Session:[redacted]}", p.Challenge, p.Username)
 }
+
+// GoString redacts like String, so that %#v does not print the session.
+func (p Pending) GoString() string { return p.String() }
 
 // requiredAttributes decodes the JSON list in the requiredAttributes
 // challenge parameter, dropping the "userAttributes." prefix.

@@ -89,3 +89,23 @@ func unixClaim(name string, n json.Number) (time.Time, error) {
 	}
 	return time.Unix(int64(f), 0).UTC(), nil
 }
+
+// accessTokenDeviceKey returns the device_key claim of an access token
+// (the device the pool bound the sign-in to), or "".
+func accessTokenDeviceKey(token string) string {
+	parts := strings.Split(token, ".")
+	if len(token) > maxJWT || len(parts) != 3 {
+		return ""
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return ""
+	}
+	var raw struct {
+		DeviceKey string `json:"device_key"`
+	}
+	if json.Unmarshal(payload, &raw) != nil {
+		return ""
+	}
+	return raw.DeviceKey
+}

@@ -17,7 +17,7 @@ import (
 // password, and remembers it when the pool does so by itself or the user
 // agrees (ChallengeRememberDevice through the handler; no handler: not
 // remembered).
-func (c *Client) confirmDevice(ctx context.Context, accessToken, key, groupKey string) (*Device, error) {
+func (c *Client) confirmDevice(ctx context.Context, username, accessToken, key, groupKey string) (*Device, error) {
 	secrets, err := srp.NewDeviceSecrets(groupKey, key, c.opts.Rand)
 	if err != nil {
 		return nil, err
@@ -40,7 +40,7 @@ func (c *Client) confirmDevice(ctx context.Context, accessToken, key, groupKey s
 	}
 	remember := false
 	if c.opts.Handler != nil {
-		a, err := c.opts.Handler(ctx, &Challenge{Name: ChallengeRememberDevice})
+		a, err := c.opts.Handler(ctx, &Challenge{Name: ChallengeRememberDevice, Username: username})
 		if err != nil && !errors.Is(err, ErrNoAnswer) {
 			return nil, err
 		}

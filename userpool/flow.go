@@ -481,14 +481,17 @@ func (f *flow) finish(ctx context.Context, r *types.AuthenticationResultType) (*
 	}
 	t.Device = f.device
 	if md := r.NewDeviceMetadata; md != nil && aws.ToString(md.DeviceKey) != "" {
-		dev, err := f.c.confirmDevice(ctx, t.AccessToken, aws.ToString(md.DeviceKey), aws.ToString(md.DeviceGroupKey))
+		dev, err := f.c.confirmDevice(ctx, t.Username, t.AccessToken, aws.ToString(md.DeviceKey), aws.ToString(md.DeviceGroupKey))
 		if err != nil {
 			return nil, err
 		}
 		t.Device = dev
-	} else if f.device != nil && !f.device.Remembered && f.c.opts.Handler != nil {
-		// The pool knows this device but the user did not want it
-		// remembered then; they may now.
+	} else if f.device != nil && !f.device.Remembered && f.c.opts.Handler != nil && accessTokenDeviceKey(t.AccessToken) == f.device.Key {
+		// The pool knows this device (it bound the tokens to it) but the
+		// user did not want it remembered then; they may now. A device the
+		// pool does not know (forgotten, or a pool without device
+		// tracking) is not offered: remembering it would fail and lose
+		// the tokens.
 		a, err := f.c.opts.Handler(ctx, &Challenge{Name: ChallengeRememberDevice, Username: f.username, KnownDevice: true})
 		if err != nil && !errors.Is(err, ErrNoAnswer) {
 			return nil, err
