@@ -69,7 +69,8 @@ type Options struct {
 	// Handler answers sign-in challenges (see userpool.ChallengeHandler).
 	Handler userpool.ChallengeHandler
 	// ExpiryWindow is how long before expiry credentials and tokens are
-	// renewed. Default 5 minutes (at most a quarter of their lifetime).
+	// renewed. Default Env.ExpiryWindow, else 5 minutes (at most half
+	// their lifetime).
 	ExpiryWindow time.Duration
 	// LockTimeout bounds the wait for another process's refresh. Default 30s.
 	LockTimeout time.Duration
@@ -103,7 +104,7 @@ func New(env Env, optFns ...func(*Options)) (*Client, error) {
 	if err := env.Validate(); err != nil {
 		return nil, err
 	}
-	opts := Options{ExpiryWindow: 5 * time.Minute, LockTimeout: 30 * time.Second, Now: time.Now}
+	opts := Options{ExpiryWindow: env.ExpiryWindow, LockTimeout: 30 * time.Second, Now: time.Now}
 	for _, fn := range optFns {
 		fn(&opts)
 	}
@@ -285,10 +286,18 @@ func (c *Client) exchange(ctx context.Context, s *Session) error {
 		return err
 	}
 	s.IdentityID = res.IdentityID
+	s.ClockSkew = 0
+	if !res.ServerTime.IsZero() {
+		// The Date header has one-second resolution: ignore less.
+		if skew := res.ServerTime.Sub(c.opts.Now()); skew > 2*time.Second || skew < -2*time.Second {
+			s.ClockSkew = skew
+			c.opts.Logger.Debug("clock skew", "server_minus_local", skew.Round(time.Second))
+		}
+	}
 	cr := res.Credentials
 	s.Credentials = &StoredCredentials{
 		AccessKeyID: cr.AccessKeyID, SecretAccessKey: cr.SecretAccessKey, SessionToken: cr.SessionToken,
-		Expiration: cr.Expires.UTC(), Obtained: c.opts.Now().UTC(),
+		Expiration: cr.Expires.UTC(), Obtained: c.opts.Now().Add(s.ClockSkew).UTC(), // on the services' clock, like Expiration
 	}
 	c.opts.Logger.Debug("credentials", "identity_id", s.IdentityID, "access_key_id", cr.AccessKeyID,
 		"expires", cr.Expires.UTC().Format(time.RFC3339), "elapsed", c.opts.Now().Sub(start))
@@ -412,7 +421,7 @@ func (c *Client) Credentials(ctx context.Context) (aws.Credentials, *Session, er
 	if err := c.usable(s); err != nil {
 		return aws.Credentials{}, s, err
 	}
-	if s.Credentials.validFor(c.opts.Now(), c.opts.ExpiryWindow) {
+	if s.Credentials.validFor(c.opts.Now().Add(s.ClockSkew), c.opts.ExpiryWindow) {
 		c.opts.Logger.Debug("cached credentials are valid", "expires", s.Credentials.Expiration.Format(time.RFC3339))
 		return s.Credentials.AWS(), s, nil
 	}
@@ -428,7 +437,7 @@ func (c *Client) Credentials(ctx context.Context) (aws.Credentials, *Session, er
 	if err := c.usable(s); err != nil {
 		return aws.Credentials{}, s, err
 	}
-	if s.Credentials.validFor(c.opts.Now(), c.opts.ExpiryWindow) {
+	if s.Credentials.validFor(c.opts.Now().Add(s.ClockSkew), c.opts.ExpiryWindow) {
 		c.opts.Logger.Debug("another process refreshed the credentials")
 		return s.Credentials.AWS(), s, nil
 	}
@@ -462,7 +471,9 @@ func (c *Client) refreshTokens(ctx context.Context, st sessionstore.Store, s *Se
 	if now.Add(c.opts.ExpiryWindow).Before(s.TokensExpire) {
 		return nil
 	}
-	tok, err := c.up.Refresh(ctx, s.RefreshToken, s.Username, func(o *userpool.SignInOptions) { o.Device = s.Device })
+	tok, err := c.up.Refresh(ctx, s.RefreshToken, s.Username, func(o *userpool.SignInOptions) {
+		o.Device, o.RefreshMethod = s.Device, s.RefreshMethod
+	})
 	if err != nil {
 		if errors.Is(err, userpool.ErrRefreshTokenInvalid) {
 			s.Stale = "the refresh token has expired or was revoked (" + now.UTC().Format(time.RFC3339) + ")"
@@ -475,7 +486,9 @@ func (c *Client) refreshTokens(ctx context.Context, st sessionstore.Store, s *Se
 		return err
 	}
 	s.setTokens(tok)
-	c.opts.Logger.Debug("refreshed tokens", "expires", tok.ExpiresAt.UTC().Format(time.RFC3339))
+	s.RefreshMethod = tok.RefreshMethod
+	c.opts.Logger.Debug("refreshed tokens", "method", tok.RefreshMethod, "rotated", tok.Rotated,
+		"expires", tok.ExpiresAt.UTC().Format(time.RFC3339))
 	return nil
 }
 
@@ -508,29 +521,36 @@ func (c *Client) AWSConfig(ctx context.Context) (aws.Config, error) {
 }
 
 // Logout revokes the session's refresh token (which also revokes the ID and
-// access tokens issued from it) and forgets the session. The local session
-// is removed even if revocation fails; that error is returned.
-func (c *Client) Logout(ctx context.Context) error {
+// access tokens issued from it), or with global signs the user out of every
+// device (GlobalSignOut), and forgets the session, its cached credentials
+// and any half-finished sign-in. The local state is removed even if the
+// service call fails; that error is returned. Having no session is not an
+// error.
+func (c *Client) Logout(ctx context.Context, global bool) error {
 	st, err := c.store()
 	if err != nil {
 		return err
 	}
+	_ = st.Delete(c.pendingName())
 	s, err := c.load(st)
 	if errors.Is(err, ErrLoginRequired) {
-		if delErr := st.Delete(c.env.Name); delErr != nil {
-			return delErr
-		}
-		return nil
+		return st.Delete(c.env.Name)
 	}
 	if err != nil {
 		return err
 	}
-	var revokeErr error
-	if s.RefreshToken != "" && s.Stale == "" {
-		if err := c.init(ctx); err != nil {
-			revokeErr = err
-		} else {
-			revokeErr = c.up.Revoke(ctx, s.RefreshToken)
+	var callErr error
+	switch {
+	case s.Stale != "" || s.RefreshToken == "":
+		// Nothing the pool would still accept.
+	case global:
+		var tok string
+		if tok, _, callErr = c.AccessToken(ctx); callErr == nil {
+			callErr = c.up.GlobalSignOut(ctx, tok)
+		}
+	default:
+		if callErr = c.init(ctx); callErr == nil {
+			callErr = c.up.Revoke(ctx, s.RefreshToken)
 		}
 	}
 	unlock, err := c.lock(ctx, st)
@@ -541,5 +561,5 @@ func (c *Client) Logout(ctx context.Context) error {
 	if err := st.Delete(c.env.Name); err != nil {
 		return err
 	}
-	return revokeErr
+	return callErr
 }

@@ -88,8 +88,8 @@ func TestProviderManyGoroutinesOneRefresh(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	if got := emu.Counts(); got["InitiateAuth"] != 1 || got["GetCredentialsForIdentity"] != 1 || emu.TotalRequests() != 2 {
-		t.Errorf("requests = %s; want one refresh (InitiateAuth=1 GetCredentialsForIdentity=1)", cognitotest.FormatCounts(got))
+	if got := emu.Counts(); got["GetTokensFromRefreshToken"] != 1 || got["GetCredentialsForIdentity"] != 1 || emu.TotalRequests() != 2 {
+		t.Errorf("requests = %s; want one refresh (GetTokensFromRefreshToken=1 GetCredentialsForIdentity=1)", cognitotest.FormatCounts(got))
 	}
 }
 

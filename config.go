@@ -47,6 +47,9 @@ type Env struct {
 	Username string
 	// SessionStore is "file" (default).
 	SessionStore string
+	// ExpiryWindow is how long before they expire credentials and tokens
+	// are renewed (at most half their lifetime). Default 5m.
+	ExpiryWindow time.Duration
 
 	// Hosted UI settings, kept for browser sign-in.
 	Domain           string
@@ -154,6 +157,7 @@ type fileEnv struct {
 	Bucket           string   `toml:"bucket"`
 	Username         string   `toml:"username"`
 	SessionStore     string   `toml:"session_store"`
+	ExpiryWindow     string   `toml:"expiry_window"`
 	Domain           string   `toml:"domain"`
 	RedirectPort     int      `toml:"redirect_port"`
 	Scopes           []string `toml:"scopes"`
@@ -238,6 +242,13 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 			}
 			e.Duration = d
 		}
+		if fe.ExpiryWindow != "" {
+			d, err := time.ParseDuration(fe.ExpiryWindow)
+			if err != nil {
+				return nil, &ConfigError{File: path, Env: name, Key: "expiry_window", Msg: fmt.Sprintf("%q is not a duration (write e.g. \"5m\", \"90s\")", fe.ExpiryWindow)}
+			}
+			e.ExpiryWindow = d
+		}
 		if err := e.Validate(); err != nil {
 			return nil, err
 		}
@@ -256,7 +267,7 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 
 func knownEnvKeys() []string {
 	return []string{"region", "user_pool_id", "client_id", "client_secret", "identity_pool_id", "auth_flow",
-		"credentials_flow", "role_arn", "duration", "bucket", "username", "session_store", "domain",
+		"credentials_flow", "role_arn", "duration", "bucket", "username", "session_store", "expiry_window", "domain",
 		"redirect_port", "scopes", "identity_provider"}
 }
 
@@ -397,6 +408,9 @@ func (e *Env) Validate() error {
 		return bad("session_store", "\"keyring\" is not supported by this version yet; use \"file\"")
 	default:
 		return bad("session_store", "%q is not \"file\"", e.SessionStore)
+	}
+	if e.ExpiryWindow != 0 && (e.ExpiryWindow < 10*time.Second || e.ExpiryWindow > time.Hour) {
+		return bad("expiry_window", "%s is outside 10s..1h", e.ExpiryWindow)
 	}
 	if e.Bucket != "" && (len(e.Bucket) < 3 || len(e.Bucket) > 63 || strings.ContainsAny(e.Bucket, "/ ")) {
 		return bad("bucket", "%q is not an S3 bucket name", e.Bucket)

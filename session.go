@@ -36,6 +36,12 @@ type Session struct {
 	RefreshToken string    `json:"refresh_token"`
 	TokensExpire time.Time `json:"tokens_expire"`
 	IdentityID   string    `json:"identity_id,omitempty"`
+	// RefreshMethod is how the last refresh worked (see userpool), so
+	// detection is done once.
+	RefreshMethod string `json:"refresh_method,omitempty"`
+	// ClockSkew is the services' clock minus ours, measured when the
+	// credentials were obtained: their expiry is on the services' clock.
+	ClockSkew time.Duration `json:"clock_skew_ns,omitempty"`
 	// Device is the device the pool remembers for this user, with its
 	// secret password; presented at sign-in (to skip MFA) and refresh.
 	Device        *userpool.Device   `json:"device,omitempty"`
@@ -90,14 +96,14 @@ func (c *StoredCredentials) AWS() aws.Credentials {
 const ProviderName = "CognitoLoginSession"
 
 // validFor reports whether the credentials are usable at now with renewal
-// window w. The window is at most a quarter of the credentials' lifetime so
-// that short-lived credentials (moto's last 90 s) are still reused.
+// window w. The window is at most half the credentials' lifetime so that
+// short-lived credentials (moto's last 90 s) are still reused.
 func (c *StoredCredentials) validFor(now time.Time, w time.Duration) bool {
 	if c == nil || c.AccessKeyID == "" {
 		return false
 	}
-	if life := c.Expiration.Sub(c.Obtained); c.Obtained.Before(c.Expiration) && w > life/4 {
-		w = life / 4
+	if life := c.Expiration.Sub(c.Obtained); c.Obtained.Before(c.Expiration) && w > life/2 {
+		w = life / 2
 	}
 	return now.Add(w).Before(c.Expiration)
 }

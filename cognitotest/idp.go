@@ -24,8 +24,9 @@ import (
 // token revocation. Tokens and JWKS are in jwt.go; the exported seeding API
 // is in idp_api.go. The other challenges live in mfa.go (MFA and software
 // tokens), devices.go (device tracking and device SRP), userauth.go
-// (USER_AUTH and CUSTOM_AUTH) and password.go (ForgotPassword,
-// ChangePassword); sent codes in outbox.go, TOTP in totp.go.
+// (USER_AUTH and CUSTOM_AUTH), password.go (ForgotPassword,
+// ChangePassword) and rotation.go (refresh token rotation,
+// GetTokensFromRefreshToken); sent codes in outbox.go, TOTP in totp.go.
 //
 // A sign-in runs: first factor (password, SRP, a one-time code or custom
 // challenges) → NEW_PASSWORD_REQUIRED for a temporary password →
@@ -222,6 +223,12 @@ type appClient struct {
 	authSessionValidity        time.Duration
 	preventUserExistenceErrors bool
 	created                    time.Time
+	// Refresh token rotation (rotation.go): rotationSet when the client was
+	// created with RefreshTokenRotation; rotation when it is ENABLED;
+	// rotationGrace is RetryGracePeriodSeconds.
+	rotationSet   bool
+	rotation      bool
+	rotationGrace time.Duration
 }
 
 // authSession is a pending challenge: a Session string handed to the client
@@ -279,6 +286,11 @@ type refreshToken struct {
 	// deviceKey is the device the sign-in was bound to, if any: refreshing
 	// then needs the same DEVICE_KEY.
 	deviceKey string
+	// successor is the refresh token that rotation replaced this one with
+	// ("" while it is the family's current one); it is then usable until
+	// graceEnds. See rotation.go.
+	successor string
+	graceEnds time.Time
 }
 
 // idpState is the cognito-idp state that is not per pool.
@@ -375,6 +387,8 @@ func init() {
 		"ForgotPassword":        op((*Server).opForgotPassword),
 		"ConfirmForgotPassword": op((*Server).opConfirmForgotPassword),
 		"ChangePassword":        op((*Server).opChangePassword),
+
+		"GetTokensFromRefreshToken": op((*Server).opGetTokensFromRefreshToken),
 	}
 }
 
@@ -458,6 +472,7 @@ type userPoolClientJSON struct {
 	AuthSessionValidity        int64
 	EnableTokenRevocation      bool
 	PreventUserExistenceErrors string
+	RefreshTokenRotation       *refreshTokenRotationJSON `json:",omitempty"`
 }
 
 type userJSON struct {
@@ -809,6 +824,8 @@ type clientSpec struct {
 	refreshValidity            time.Duration
 	authSessionValidity        time.Duration
 	preventUserExistenceErrors bool
+	rotationSet, rotation      bool
+	rotationGrace              time.Duration
 }
 
 func (s *Server) createClientLocked(userPoolID string, spec clientSpec) (*appClient, *apiError) {
@@ -883,6 +900,9 @@ func (s *Server) createClientLocked(userPoolID string, spec clientSpec) (*appCli
 	if spec.refreshValidity <= spec.idValidity || spec.refreshValidity <= spec.accessValidity {
 		return nil, apiErr(errInvalidParameter, "RefreshTokenValidity must be longer than IdTokenValidity and AccessTokenValidity")
 	}
+	if aerr := validateRotationGrace(spec.rotationGrace); aerr != nil {
+		return nil, aerr
+	}
 	c := &appClient{
 		name:                       spec.name,
 		userPoolID:                 userPoolID,
@@ -894,6 +914,9 @@ func (s *Server) createClientLocked(userPoolID string, spec clientSpec) (*appCli
 		authSessionValidity:        spec.authSessionValidity,
 		preventUserExistenceErrors: spec.preventUserExistenceErrors,
 		created:                    s.now(),
+		rotationSet:                spec.rotationSet,
+		rotation:                   spec.rotation,
+		rotationGrace:              spec.rotationGrace,
 	}
 	for {
 		c.id = s.randomString(26, lowerAlnum)
@@ -946,6 +969,7 @@ func (c *appClient) json() userPoolClientJSON {
 		AuthSessionValidity:        int64(c.authSessionValidity / time.Minute),
 		EnableTokenRevocation:      true,
 		PreventUserExistenceErrors: prevent,
+		RefreshTokenRotation:       c.rotationJSON(),
 	}
 }
 
@@ -960,6 +984,7 @@ type createUserPoolClientInput struct {
 	AuthSessionValidity        *int64
 	TokenValidityUnits         *tokenValidityUnits
 	PreventUserExistenceErrors string
+	RefreshTokenRotation       *refreshTokenRotationJSON
 }
 
 func unitDuration(n *int64, unit, def string) (time.Duration, *apiError) {
@@ -1010,6 +1035,9 @@ func (s *Server) opCreateUserPoolClient(in *createUserPoolClientInput) (any, *ap
 		return nil, aerr
 	}
 	if spec.authSessionValidity, aerr = unitDuration(in.AuthSessionValidity, "minutes", "minutes"); aerr != nil {
+		return nil, aerr
+	}
+	if aerr := rotationSpec(in.RefreshTokenRotation, &spec); aerr != nil {
 		return nil, aerr
 	}
 	c, aerr := s.createClientLocked(in.UserPoolId, spec)
@@ -1582,6 +1610,9 @@ func (s *Server) opInitiateAuth(in *initiateAuthInput) (any, *apiError) {
 	default:
 		return nil, apiErr(errInvalidParameter, "1 validation error detected: Value '%s' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set", in.AuthFlow)
 	}
+	if need == flowAllowRefresh && c.rotation {
+		return nil, rotationRefusal()
+	}
 	if !c.allowed[need] {
 		return nil, apiErr(errInvalidParameter, "%s flow not enabled for this client", strings.TrimPrefix(need, "ALLOW_"))
 	}
@@ -1971,35 +2002,16 @@ func (s *Server) refreshLocked(c *appClient, p *userPool, params map[string]stri
 	if tok == "" {
 		return nil, missingParam("REFRESH_TOKEN")
 	}
-	rt := s.idp.refreshTokens[tok]
-	if rt == nil || rt.clientID != c.id {
-		return nil, apiErr(errNotAuthorized, msgInvalidRefresh)
+	rt, aerr := s.refreshTokenLocked(c, tok)
+	if aerr != nil {
+		return nil, aerr
 	}
 	if aerr := c.checkSecretHash(rt.username, params["SECRET_HASH"]); aerr != nil {
 		return nil, aerr
 	}
-	if rt.revoked {
-		return nil, apiErr(errNotAuthorized, msgRefreshRevoked)
-	}
-	if !s.now().Before(rt.expires) {
-		return nil, apiErr(errNotAuthorized, msgRefreshExpired)
-	}
-	u := p.users[p.key(rt.username)]
-	if u == nil || u.sub != rt.sub {
-		return nil, apiErr(errNotAuthorized, msgInvalidRefresh)
-	}
-	if rt.deviceKey != "" {
-		// A refresh token bound to a device is only good with that device's
-		// key. A client that never confirmed its new device may leave
-		// DEVICE_KEY out.
-		dk := params["DEVICE_KEY"]
-		d := u.devices[rt.deviceKey]
-		if dk != rt.deviceKey && (dk != "" || (d != nil && d.confirmed)) {
-			return nil, apiErr(errNotAuthorized, msgInvalidRefresh)
-		}
-	}
-	if !u.enabled {
-		return nil, apiErr(errNotAuthorized, msgUserDisabled)
+	u, aerr := s.checkRefreshTokenLocked(p, rt, params["DEVICE_KEY"])
+	if aerr != nil {
+		return nil, aerr
 	}
 	res, aerr := s.issueFromRefreshLocked(c, p, u, rt)
 	if aerr != nil {
@@ -2038,8 +2050,8 @@ func (s *Server) opRevokeToken(in *revokeTokenInput) (any, *apiError) {
 	if rt.clientID != c.id {
 		return nil, apiErr(errUnauthorized, "The token was not issued to client %s", c.id)
 	}
-	rt.revoked = true
-	s.idp.revokedOrigins[rt.originJTI] = true
+	// Revoking any token of a rotation family revokes the whole family.
+	s.revokeFamilyLocked(rt)
 	return struct{}{}, nil
 }
 

@@ -102,6 +102,15 @@ type ClientConfig struct {
 	// IDTokenValidity and AccessTokenValidity default to 1h (range 5m–24h);
 	// RefreshTokenValidity defaults to 30 days (range 1h–10 years).
 	IDTokenValidity, AccessTokenValidity, RefreshTokenValidity time.Duration
+	// RefreshTokenRotation enables refresh token rotation
+	// (RefreshTokenRotation.Feature ENABLED): GetTokensFromRefreshToken then
+	// returns a new refresh token each time and rotates the submitted one
+	// out, and InitiateAuth's REFRESH_TOKEN_AUTH is refused.
+	RefreshTokenRotation bool
+	// RotationGracePeriod is RetryGracePeriodSeconds: how long a rotated-out
+	// refresh token stays usable, so that clients can retry (0–60s, whole
+	// seconds; 0 refuses it at once).
+	RotationGracePeriod time.Duration
 }
 
 // CreateUserPoolClient creates an app client in a pool and returns its id
@@ -114,6 +123,9 @@ func (s *Server) CreateUserPoolClient(userPoolID string, cfg ClientConfig) (clie
 		idValidity:        cfg.IDTokenValidity,
 		accessValidity:    cfg.AccessTokenValidity,
 		refreshValidity:   cfg.RefreshTokenValidity,
+		rotationSet:       cfg.RefreshTokenRotation || cfg.RotationGracePeriod != 0,
+		rotation:          cfg.RefreshTokenRotation,
+		rotationGrace:     cfg.RotationGracePeriod,
 	}
 	if spec.name == "" {
 		spec.name = "cognitotest"

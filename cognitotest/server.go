@@ -202,6 +202,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	}
+	// The Date header tells clients the service's clock (the SDKs measure
+	// skew with it); it must be the emulator's clock, fake or not.
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	target := r.Header.Get("X-Amz-Target")
 	switch {
 	case strings.HasPrefix(target, "AWSCognitoIdentityProviderService."):

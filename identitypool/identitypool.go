@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	ci "github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -135,6 +136,9 @@ type Result struct {
 	// IdentityID is the Cognito identity; keep it and pass it next time to
 	// skip GetId.
 	IdentityID string
+	// ServerTime is the service's clock (its Date header) when it answered,
+	// or zero: Credentials.Expires is on that clock.
+	ServerTime time.Time
 }
 
 // Error is a failed step of getting credentials.
@@ -233,7 +237,8 @@ func (c *Client) credentials(ctx context.Context, logins map[string]string, iden
 		if err != nil {
 			return nil, err
 		}
-		return &Result{Credentials: creds, IdentityID: identityID}, nil
+		st, _ := awsmiddleware.GetServerTime(out.ResultMetadata)
+		return &Result{Credentials: creds, IdentityID: identityID, ServerTime: st}, nil
 	}
 	in := &ci.GetCredentialsForIdentityInput{IdentityId: aws.String(identityID), Logins: logins}
 	if c.opts.RoleARN != "" {
@@ -255,7 +260,8 @@ func (c *Client) credentials(ctx context.Context, logins map[string]string, iden
 	if id := aws.ToString(out.IdentityId); id != "" {
 		identityID = id
 	}
-	return &Result{Credentials: creds, IdentityID: identityID}, nil
+	st, _ := awsmiddleware.GetServerTime(out.ResultMetadata)
+	return &Result{Credentials: creds, IdentityID: identityID, ServerTime: st}, nil
 }
 
 // validate refuses credentials a server should never send: missing parts,

@@ -937,11 +937,11 @@ func TestRememberedDevice(t *testing.T) {
 				t.Errorf("refreshed tokens = %v", r)
 			}
 			_, err = c.Refresh(ctx, tok.RefreshToken, tok.Username)
-			wantUserpoolError(t, err, "InitiateAuth(REFRESH_TOKEN_AUTH)", "NotAuthorizedException", userpool.ErrRefreshTokenInvalid)
+			wantUserpoolError(t, err, "GetTokensFromRefreshToken", "NotAuthorizedException", userpool.ErrRefreshTokenInvalid)
 			other := *dev
 			other.Key = e.demo.Region + "_00000000-0000-0000-0000-000000000000"
 			_, err = c.Refresh(ctx, tok.RefreshToken, tok.Username, withDevice(&other))
-			wantUserpoolError(t, err, "InitiateAuth(REFRESH_TOKEN_AUTH)", "NotAuthorizedException", userpool.ErrRefreshTokenInvalid)
+			wantUserpoolError(t, err, "GetTokensFromRefreshToken", "NotAuthorizedException", userpool.ErrRefreshTokenInvalid)
 		})
 	})
 

@@ -128,7 +128,7 @@ func classify(op string, err error) error {
 			e.Kind, e.Hint = ErrRefreshTokenInvalid, "sign in again"
 		case strings.Contains(strings.ToLower(msg), "secret hash"), strings.Contains(msg, "SECRET_HASH"):
 			e.Kind, e.Hint = ErrSecretHash, "set client_secret (or COGNITO_LOGIN_CLIENT_SECRET) to the app client's secret"
-		case op == "InitiateAuth(REFRESH_TOKEN_AUTH)":
+		case op == "InitiateAuth(REFRESH_TOKEN_AUTH)" || op == "GetTokensFromRefreshToken":
 			e.Kind, e.Hint = ErrRefreshTokenInvalid, "sign in again"
 		default:
 			e.Kind, e.Hint = ErrIncorrectCredentials, "check the username and password"

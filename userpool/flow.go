@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/loginwithcognito/cognitologin/internal/srp"
 )
@@ -33,6 +36,16 @@ type flow struct {
 	devSRP   *srp.Client // device SRP, for DEVICE_PASSWORD_VERIFIER
 	options  []string    // USER_AUTH's AvailableChallenges
 	attempts int
+	// skew is the pool's clock minus ours, from the Date of its answers:
+	// the TIMESTAMP of a password verifier must be on the pool's clock.
+	skew time.Duration
+}
+
+// noteServerTime records the pool's clock from an answer's metadata.
+func (f *flow) noteServerTime(md middleware.Metadata) {
+	if st, ok := awsmiddleware.GetServerTime(md); ok {
+		f.skew = st.Sub(f.c.opts.Now())
+	}
 }
 
 func (f *flow) newSRP() (*srp.Client, error) {
@@ -101,6 +114,7 @@ func (f *flow) start(ctx context.Context, preferred string) (*Tokens, error) {
 	if err != nil {
 		return nil, classify("InitiateAuth", err)
 	}
+	f.noteServerTime(out.ResultMetadata)
 	for _, a := range out.AvailableChallenges {
 		f.options = append(f.options, string(a))
 	}
@@ -152,6 +166,7 @@ func (f *flow) run(ctx context.Context, name types.ChallengeNameType, params map
 			return nil, classify("RespondToAuthChallenge", err)
 		}
 		f.attempts = 0
+		f.noteServerTime(out.ResultMetadata)
 		name, params, session, result = out.ChallengeName, out.ChallengeParameters, out.Session, out.AuthenticationResult
 	}
 }
@@ -337,7 +352,12 @@ func (f *flow) passwordVerifier(params map[string]string, client *srp.Client, pa
 	if what == "PASSWORD_VERIFIER" && params["USERNAME"] == "" {
 		f.username = userID
 	}
-	resp, err := client.Respond(ch, userID, password, f.c.opts.Now())
+	// The Date header has one-second resolution; a smaller skew is noise.
+	now := f.c.opts.Now()
+	if f.skew > 2*time.Second || f.skew < -2*time.Second {
+		now = now.Add(f.skew)
+	}
+	resp, err := client.Respond(ch, userID, password, now)
 	if err != nil {
 		return nil, &Error{Op: "InitiateAuth", Err: err}
 	}

@@ -19,11 +19,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/loginwithcognito/cognitologin/internal/srp"
 )
@@ -44,6 +47,8 @@ type APIClient interface {
 	ForgotPassword(ctx context.Context, in *cip.ForgotPasswordInput, optFns ...func(*cip.Options)) (*cip.ForgotPasswordOutput, error)
 	ConfirmForgotPassword(ctx context.Context, in *cip.ConfirmForgotPasswordInput, optFns ...func(*cip.Options)) (*cip.ConfirmForgotPasswordOutput, error)
 	ChangePassword(ctx context.Context, in *cip.ChangePasswordInput, optFns ...func(*cip.Options)) (*cip.ChangePasswordOutput, error)
+	GetTokensFromRefreshToken(ctx context.Context, in *cip.GetTokensFromRefreshTokenInput, optFns ...func(*cip.Options)) (*cip.GetTokensFromRefreshTokenOutput, error)
+	GlobalSignOut(ctx context.Context, in *cip.GlobalSignOutInput, optFns ...func(*cip.Options)) (*cip.GlobalSignOutOutput, error)
 }
 
 // AuthFlow selects how the user proves who they are.
@@ -167,6 +172,14 @@ type Tokens struct {
 	// Device is the device this sign-in used or confirmed, if any: keep it
 	// (it holds a secret) and pass it to later sign-ins and refreshes.
 	Device *Device
+	// Rotated is set by a refresh that returned a new refresh token (app
+	// clients with refresh-token rotation): store RefreshToken at once,
+	// the old one stops working after the pool's grace period.
+	Rotated bool
+	// RefreshMethod is how a refresh was done (RefreshWithGetTokens or
+	// RefreshWithInitiateAuth); pass it back through SignInOptions to skip
+	// detection next time.
+	RefreshMethod string
 }
 
 // String redacts the tokens.
@@ -192,7 +205,20 @@ type SignInOptions struct {
 	// Default: FactorPasswordSRP when a password is given, else the pool
 	// offers its choices through SELECT_CHALLENGE.
 	PreferredChallenge string
+	// RefreshMethod, for Refresh, is a method an earlier refresh found to
+	// work (Tokens.RefreshMethod). Default: detect.
+	RefreshMethod string
 }
+
+// Refresh methods.
+const (
+	// RefreshWithGetTokens is GetTokensFromRefreshToken: required by app
+	// clients with refresh-token rotation, accepted by all others.
+	RefreshWithGetTokens = "GetTokensFromRefreshToken"
+	// RefreshWithInitiateAuth is InitiateAuth REFRESH_TOKEN_AUTH, for
+	// servers that predate GetTokensFromRefreshToken.
+	RefreshWithInitiateAuth = "REFRESH_TOKEN_AUTH"
+)
 
 // SignIn signs username in with password and answers the challenges that
 // follow. username is what the person typed (a user name, or an email
@@ -226,19 +252,80 @@ func (c *Client) Resume(ctx context.Context, p *Pending, optFns ...func(*SignInO
 	return f.run(ctx, types.ChallengeNameType(p.Challenge), params, aws.String(p.Session), nil)
 }
 
-// Refresh gets new ID and access tokens with a refresh token. username is
-// the user's internal username (Tokens.Username), needed to compute
-// SECRET_HASH when the app client has a secret. A remembered device must
-// be presented if the sign-in used one.
+// Refresh gets new ID and access tokens with a refresh token, and a new
+// refresh token where the app client rotates them (Tokens.Rotated).
+// username is the user's internal username (Tokens.Username), needed to
+// compute SECRET_HASH when the app client has a secret. A remembered device
+// must be presented if the sign-in used one.
+//
+// GetTokensFromRefreshToken is tried first: it is the only way for app
+// clients with rotation and works for all others. A server that does not
+// know it (an older emulator) gets REFRESH_TOKEN_AUTH instead.
 func (c *Client) Refresh(ctx context.Context, refreshToken, username string, optFns ...func(*SignInOptions)) (*Tokens, error) {
-	const op = "InitiateAuth(REFRESH_TOKEN_AUTH)"
 	var so SignInOptions
 	for _, fn := range optFns {
 		fn(&so)
 	}
 	if refreshToken == "" {
-		return nil, &Error{Op: op, Kind: ErrRefreshTokenInvalid, Hint: "sign in again"}
+		return nil, &Error{Op: "Refresh", Kind: ErrRefreshTokenInvalid, Hint: "sign in again"}
 	}
+	if so.RefreshMethod != RefreshWithInitiateAuth {
+		t, err := c.refreshWithGetTokens(ctx, refreshToken, so.Device)
+		if err == nil || so.RefreshMethod == RefreshWithGetTokens || !operationUnknown(err) {
+			return t, err
+		}
+	}
+	return c.refreshWithInitiateAuth(ctx, refreshToken, username, so.Device)
+}
+
+// operationUnknown reports an answer meaning "no such operation here"
+// rather than a verdict on the token: an unknown-operation error code, or
+// a server error that is not one of Cognito's own exceptions.
+func operationUnknown(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch code := ae.ErrorCode(); {
+		case strings.Contains(code, "UnknownOperation"), strings.Contains(code, "InvalidAction"), strings.Contains(code, "NotImplemented"):
+			return true
+		case strings.HasSuffix(code, "Exception") && code != "InternalErrorException":
+			return false
+		}
+	}
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode() == 404 || re.HTTPStatusCode() >= 500
+	}
+	return false
+}
+
+func (c *Client) refreshWithGetTokens(ctx context.Context, refreshToken string, device *Device) (*Tokens, error) {
+	const op = "GetTokensFromRefreshToken"
+	in := &cip.GetTokensFromRefreshTokenInput{ClientId: aws.String(c.clientID), RefreshToken: aws.String(refreshToken)}
+	if c.opts.ClientSecret != "" {
+		in.ClientSecret = aws.String(c.opts.ClientSecret)
+	}
+	if device != nil {
+		in.DeviceKey = aws.String(device.Key)
+	}
+	out, err := c.api.GetTokensFromRefreshToken(ctx, in)
+	if err != nil {
+		return nil, classify(op, err)
+	}
+	if out.AuthenticationResult == nil {
+		return nil, &Error{Op: op, Err: errors.New("the user pool returned no tokens")}
+	}
+	t, err := c.tokens(out.AuthenticationResult, refreshToken, op)
+	if err != nil {
+		return nil, err
+	}
+	t.Device, t.RefreshMethod = device, RefreshWithGetTokens
+	t.Rotated = t.RefreshToken != refreshToken
+	return t, nil
+}
+
+func (c *Client) refreshWithInitiateAuth(ctx context.Context, refreshToken, username string, device *Device) (*Tokens, error) {
+	const op = "InitiateAuth(REFRESH_TOKEN_AUTH)"
+	so := SignInOptions{Device: device}
 	params := map[string]string{"REFRESH_TOKEN": refreshToken}
 	if so.Device != nil {
 		params["DEVICE_KEY"] = so.Device.Key
@@ -259,8 +346,16 @@ func (c *Client) Refresh(ctx context.Context, refreshToken, username string, opt
 	if err != nil {
 		return nil, err
 	}
-	t.Device = so.Device
+	t.Device, t.RefreshMethod = so.Device, RefreshWithInitiateAuth
+	t.Rotated = t.RefreshToken != refreshToken
 	return t, nil
+}
+
+// GlobalSignOut signs the user out of every device: all refresh tokens of
+// the user stop working.
+func (c *Client) GlobalSignOut(ctx context.Context, accessToken string) error {
+	_, err := c.api.GlobalSignOut(ctx, &cip.GlobalSignOutInput{AccessToken: aws.String(accessToken)})
+	return classify("GlobalSignOut", err)
 }
 
 // Revoke revokes a refresh token and the access and ID tokens issued from it.

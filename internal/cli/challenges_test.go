@@ -165,7 +165,7 @@ func TestRememberedDeviceSkipsMFA(t *testing.T) {
 	h.clock.Advance(57 * time.Minute)
 	h.emu.ResetCounts()
 	decodeProcess(t, h.mustRun("", "credentials").stdout)
-	wantCounts(t, h.emu, map[string]int{"InitiateAuth": 1, "GetCredentialsForIdentity": 1})
+	wantCounts(t, h.emu, map[string]int{"GetTokensFromRefreshToken": 1, "GetCredentialsForIdentity": 1})
 
 	h.mustRun("", "devices", "forget", "--this")
 	wantExit(t, h.run(pw, "login", "-u", "alice", "--password-stdin"), 5, "SMS_MFA")

@@ -143,7 +143,7 @@ func TestColdLoginCachedAndRefreshRequestCounts(t *testing.T) {
 		t.Fatalf("credentials after 56m: exit %d: %s", r.code, r.stderr)
 	}
 	second := decodeProcess(t, r.stdout)
-	wantCounts(t, h.emu, map[string]int{"InitiateAuth": 1, "GetCredentialsForIdentity": 1})
+	wantCounts(t, h.emu, map[string]int{"GetTokensFromRefreshToken": 1, "GetCredentialsForIdentity": 1})
 	if second.AccessKeyID == first.AccessKeyID {
 		t.Errorf("refresh returned the same access key %s", first.AccessKeyID)
 	}
@@ -310,8 +310,8 @@ func TestClientSecretAndEmailUsername(t *testing.T) {
 	if r = run("", &withSecret, "credentials"); r.code != 0 {
 		t.Fatalf("refresh with secret: exit %d: %s", r.code, r.stderr)
 	}
-	if emu.Count("InitiateAuth") != 1 {
-		t.Errorf("InitiateAuth count = %d; want 1 refresh", emu.Count("InitiateAuth"))
+	if emu.Count("GetTokensFromRefreshToken") != 1 {
+		t.Errorf("GetTokensFromRefreshToken count = %d; want 1 refresh", emu.Count("GetTokensFromRefreshToken"))
 	}
 }
 
