@@ -42,6 +42,10 @@ type DemoOptions struct {
 	// ExtraFlows are app client auth flows beyond SRP, password and
 	// refresh (for example "ALLOW_USER_AUTH", "ALLOW_CUSTOM_AUTH").
 	ExtraFlows []string
+	// RefreshTokenRotation and RotationGracePeriod configure the app
+	// client's refresh-token rotation.
+	RefreshTokenRotation bool
+	RotationGracePeriod  time.Duration
 }
 
 // SeedDemo creates a user pool with an app client (SRP, password and
@@ -72,7 +76,8 @@ func (s *Server) SeedDemo(o DemoOptions) (*Demo, error) {
 	}
 	d.ClientID, d.ClientSecret, err = s.CreateUserPoolClient(d.UserPoolID, ClientConfig{
 		Name: "cognito-login-demo", GenerateSecret: o.ClientSecret,
-		ExplicitAuthFlows: append([]string{"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}, o.ExtraFlows...),
+		ExplicitAuthFlows:    append([]string{"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}, o.ExtraFlows...),
+		RefreshTokenRotation: o.RefreshTokenRotation, RotationGracePeriod: o.RotationGracePeriod,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("seeding the app client: %w", err)

@@ -23,6 +23,10 @@ type ExecOptions struct {
 	Argv []string
 	// Environ is the parent environment; default os.Environ().
 	Environ []string
+	// Server: instead of static credentials, run a credentials endpoint
+	// for the child's lifetime and point AWS_CONTAINER_CREDENTIALS_FULL_URI
+	// at it, so a long-running child gets refreshed credentials.
+	Server bool
 }
 
 func newExecCmd(a *App) *cobra.Command {
@@ -34,9 +38,16 @@ func newExecCmd(a *App) *cobra.Command {
 AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION set from the stored
 session (refreshed first if due). Other AWS_* credential variables, including
 AWS_PROFILE, are removed so they cannot take precedence. Signals are passed to
-CMD, and cognito-login exits with CMD's exit code. It never prompts.`,
+CMD, and cognito-login exits with CMD's exit code. It never prompts.
+
+With --server, CMD gets no static credentials: a credentials endpoint runs on
+127.0.0.1 (random port, fresh token) while CMD runs, and
+AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN point
+the SDKs and the AWS CLI at it, so CMD keeps getting fresh credentials past
+their first expiry.`,
 		Example: `  cognito-login exec -- aws s3 ls s3://my-bucket
-  cognito-login --env prod exec -- terraform plan`,
+  cognito-login --env prod exec -- terraform plan
+  cognito-login exec --server -- ./long-running-job`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Argv = args
@@ -44,6 +55,7 @@ CMD, and cognito-login exits with CMD's exit code. It never prompts.`,
 		},
 	}
 	cmd.Flags().SetInterspersed(false)
+	cmd.Flags().BoolVar(&opts.Server, "server", false, "serve refreshed credentials to CMD from a local endpoint instead of setting static ones")
 	return cmd
 }
 
@@ -88,25 +100,40 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 		}
 	}
 	region := client.Env().Region
-	env = append(env,
-		"AWS_ACCESS_KEY_ID="+creds.AccessKeyID,
-		"AWS_SECRET_ACCESS_KEY="+creds.SecretAccessKey,
-		"AWS_SESSION_TOKEN="+creds.SessionToken,
-		"AWS_CREDENTIAL_EXPIRATION="+creds.Expires.UTC().Format(time.RFC3339),
-		"AWS_REGION="+region,
-		"AWS_DEFAULT_REGION="+region,
-		execMarker+"="+client.Env().Name,
-	)
-	path, err := exec.LookPath(opts.Argv[0])
-	if err != nil {
-		return fmt.Errorf("exec: %s: command not found", opts.Argv[0])
+	env = append(env, "AWS_REGION="+region, "AWS_DEFAULT_REGION="+region, execMarker+"="+client.Env().Name)
+	if !opts.Server {
+		env = append(env,
+			"AWS_ACCESS_KEY_ID="+creds.AccessKeyID,
+			"AWS_SECRET_ACCESS_KEY="+creds.SecretAccessKey,
+			"AWS_SESSION_TOKEN="+creds.SessionToken,
+			"AWS_CREDENTIAL_EXPIRATION="+creds.Expires.UTC().Format(time.RFC3339),
+		)
+		return runChild(a, opts.Argv, env)
 	}
-	c := exec.Command(path, opts.Argv[1:]...)
-	c.Args[0] = opts.Argv[0]
+	srv, err := startCredentialsServer("127.0.0.1:0", sessionCredentials(client), a.logger(), func(msg string) {
+		fmt.Fprintf(a.IO.ErrOut, "cognito-login: exec: %s\n", msg)
+	})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	env = append(env, containerURIVar+"="+srv.URL(), containerTokenVar+"="+srv.Token())
+	return runChild(a, opts.Argv, env)
+}
+
+// runChild runs argv with env and the app's streams, forwarding signals, and
+// returns its exit status as an *exitError.
+func runChild(a *App, argv []string, env []string) error {
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		return fmt.Errorf("exec: %s: command not found", argv[0])
+	}
+	c := exec.Command(path, argv[1:]...)
+	c.Args[0] = argv[0]
 	c.Env = env
 	c.Stdin, c.Stdout, c.Stderr = a.IO.In, a.IO.Out, a.IO.ErrOut
 	if err := c.Start(); err != nil {
-		return fmt.Errorf("exec: starting %s: %w", opts.Argv[0], err)
+		return fmt.Errorf("exec: starting %s: %w", argv[0], err)
 	}
 	// Forward signals to the child; it decides how to stop.
 	sigs := make(chan os.Signal, 4)
@@ -134,7 +161,7 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 		return &exitError{code: code}
 	}
 	if err != nil {
-		return fmt.Errorf("exec: %s: %w", opts.Argv[0], err)
+		return fmt.Errorf("exec: %s: %w", argv[0], err)
 	}
 	return nil
 }

@@ -111,3 +111,41 @@ func TestExpiryWindowFromConfig(t *testing.T) {
 	h.writeConfig(h.demo.ConfigTOML("test") + "expiry_window = \"2h\"\n")
 	wantExit(t, h.run("", "credentials"), 2, "expiry_window", fmt.Sprint("10s..1h"))
 }
+
+// TestRotationLostSaveRecoversWithinGrace: with refresh-token rotation, a
+// refresh stores the new refresh token; a process that refreshed but died
+// before saving leaves the old one, which still works within the pool's
+// grace period and not after.
+func TestRotationLostSaveRecoversWithinGrace(t *testing.T) {
+	h := newHarness(t, cognitotest.DemoOptions{RefreshTokenRotation: true, RotationGracePeriod: 30 * time.Second})
+	h.login()
+	refreshToken := func() string {
+		data, err := h.store.Load("test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := cognitologin.DecodeSession(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.RefreshToken
+	}
+	original, _ := h.store.Load("test")
+	rt0 := refreshToken()
+	h.clock.Advance(57 * time.Minute)
+	h.emu.ResetCounts()
+	decodeProcess(t, h.mustRun("", "credentials").stdout)
+	wantCounts(t, h.emu, map[string]int{"GetTokensFromRefreshToken": 1, "GetCredentialsForIdentity": 1})
+	if rt1 := refreshToken(); rt1 == rt0 || rt1 == "" {
+		t.Fatalf("the rotated refresh token was not stored")
+	}
+	// The save was lost: the old session is back. Within the grace period
+	// its refresh token still works.
+	h.store.Save("test", original)
+	h.clock.Advance(10 * time.Second)
+	decodeProcess(t, h.mustRun("", "credentials").stdout)
+	// Past the grace period the rotated-out token is refused: login again.
+	h.store.Save("test", original)
+	h.clock.Advance(31 * time.Second)
+	wantExit(t, h.run("", "credentials"), 3, "login")
+}
