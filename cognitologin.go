@@ -384,7 +384,7 @@ func (c *Client) load(st sessionstore.Store) (*Session, error) {
 		return nil, &LoginRequiredError{Env: c.env.Name, Reason: "not signed in"}
 	}
 	if err != nil {
-		return nil, &LoginRequiredError{Env: c.env.Name, Reason: "the session cannot be read", Err: err}
+		return nil, &LoginRequiredError{Env: c.env.Name, Reason: "the session cannot be read (" + err.Error() + ")", Err: err}
 	}
 	s, err := DecodeSession(data)
 	if err != nil {

@@ -139,6 +139,9 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	if err == nil {
 		return ExitOK
 	}
+	if strings.HasPrefix(err.Error(), "unknown command ") {
+		err = usagef("%v (see cognito-login --help)", err)
+	}
 	code := ExitCode(err)
 	var ee *exitError
 	if errors.As(err, &ee) && ee.err == nil {
@@ -178,12 +181,29 @@ Try it with no AWS account:  cognito-login demo`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usagef("%s: %v (see %s --help)", c.CommandPath(), err, c.CommandPath())
 	})
+	defer usageArgs(root)
 	root.AddCommand(
 		newLoginCmd(a), newCredentialsCmd(a), newExecCmd(a), newLsCmd(a), newLogoutCmd(a),
 		newStatusCmd(a), newDemoCmd(a), newEmulatorCmd(a), newVersionCmd(a), newServeCmd(a),
 		newMFACmd(a), newDevicesCmd(a), newPasswordCmd(a),
 	)
 	return root
+}
+
+// usageArgs makes every command's argument-count errors usage errors
+// (exit 2), with a pointer to --help, as flag errors already are.
+func usageArgs(c *cobra.Command) {
+	if orig := c.Args; orig != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := orig(cmd, args); err != nil {
+				return usagef("%s: %v (see %s --help)", cmd.CommandPath(), err, cmd.CommandPath())
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		usageArgs(sub)
+	}
 }
 
 // logger returns the --debug logger (stderr) or a discarding one.
