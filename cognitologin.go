@@ -280,7 +280,14 @@ func (s *Session) setTokens(t *userpool.Tokens) {
 // exchange gets credentials for the session's ID token.
 func (c *Client) exchange(ctx context.Context, s *Session) error {
 	start := c.opts.Now()
-	logins := map[string]string{identitypool.LoginsKey(c.env.UserPoolID): s.IDToken}
+	var logins map[string]string // none for a guest
+	switch {
+	case s.Guest:
+	case s.Source == SourceExternal:
+		logins = map[string]string{s.Provider: s.IDToken}
+	default:
+		logins = map[string]string{identitypool.LoginsKey(c.env.UserPoolID): s.IDToken}
+	}
 	res, err := c.ip.GetCredentials(ctx, logins, s.IdentityID)
 	if err != nil {
 		return err
@@ -468,8 +475,14 @@ func (c *Client) refreshTokens(ctx context.Context, st sessionstore.Store, s *Se
 		return err
 	}
 	now := c.opts.Now()
-	if now.Add(c.opts.ExpiryWindow).Before(s.TokensExpire) {
+	if s.Guest || now.Add(c.opts.ExpiryWindow).Before(s.TokensExpire) {
 		return nil
+	}
+	switch s.Source {
+	case SourceExternal:
+		return &LoginRequiredError{Env: c.env.Name, Reason: fmt.Sprintf("the %s token has expired and cannot be renewed here: sign in again with a fresh one (login --id-token-stdin --provider %s)", s.Provider, s.Provider)}
+	case SourceHostedUI:
+		return c.refreshHostedUI(ctx, st, s)
 	}
 	tok, err := c.up.Refresh(ctx, s.RefreshToken, s.Username, func(o *userpool.SignInOptions) {
 		o.Device, o.RefreshMethod = s.Device, s.RefreshMethod

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -414,6 +415,13 @@ func (e *Env) Validate() error {
 	}
 	if e.Bucket != "" && (len(e.Bucket) < 3 || len(e.Bucket) > 63 || strings.ContainsAny(e.Bucket, "/ ")) {
 		return bad("bucket", "%q is not an S3 bucket name", e.Bucket)
+	}
+	if e.Domain != "" {
+		u, err := url.Parse(e.Domain)
+		local := err == nil && (u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1" || u.Hostname() == "::1")
+		if err != nil || u.Host == "" || !(u.Scheme == "https" || (u.Scheme == "http" && local)) || (u.Path != "" && u.Path != "/") {
+			return bad("domain", "%q is not the user pool domain's base URL (https://<prefix>.auth.<region>.amazoncognito.com or a custom https domain)", e.Domain)
+		}
 	}
 	if e.RedirectPort < 0 || e.RedirectPort > 65535 {
 		return bad("redirect_port", "%d is not a TCP port", e.RedirectPort)

@@ -79,6 +79,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad env name", "[env.\"a b\"]" + goodEnv, []string{"environment name"}},
 		{"bad session store", "[env.dev]" + goodEnv + "session_store = \"db\"\n", []string{"session_store"}},
 		{"bad bucket", "[env.dev]" + goodEnv + "bucket = \"a/b\"\n", []string{"bucket"}},
+		{"domain not https", "[env.dev]" + goodEnv + "domain = \"http://myapp.auth.eu-west-1.amazoncognito.com\"\n", []string{"domain", "base URL"}},
+		{"domain with path", "[env.dev]" + goodEnv + "domain = \"https://myapp.example.com/oauth2/authorize\"\n", []string{"domain"}},
 		{"bad expiry window", "[env.dev]" + goodEnv + "expiry_window = \"soon\"\n", []string{"expiry_window", "not a duration"}},
 		{"huge expiry window", "[env.dev]" + goodEnv + "expiry_window = \"2h\"\n", []string{"expiry_window", "10s..1h"}},
 	}

@@ -11,6 +11,12 @@ import (
 	"github.com/loginwithcognito/cognitologin/userpool"
 )
 
+// Session sources.
+const (
+	SourceHostedUI = "hosted_ui"
+	SourceExternal = "external"
+)
+
 // SessionVersion is the format version written into session files.
 const SessionVersion = 1
 
@@ -26,6 +32,15 @@ type Session struct {
 	UserPoolID     string `json:"user_pool_id"`
 	ClientID       string `json:"client_id"`
 	IdentityPoolID string `json:"identity_pool_id"`
+	// Source says how the tokens were obtained: "" the user pool API
+	// (password, SRP, challenges), SourceHostedUI, or SourceExternal (a
+	// token from another identity provider, which cannot be renewed here).
+	Source string `json:"source,omitempty"`
+	// Provider is, for SourceExternal, the identity pool's name for the
+	// provider ("accounts.google.com").
+	Provider string `json:"provider,omitempty"`
+	// Guest marks an unauthenticated identity: no tokens at all.
+	Guest bool `json:"guest,omitempty"`
 	// LoginName is what the user typed; Username the pool's internal name.
 	LoginName string `json:"login_name"`
 	Username  string `json:"username"`
@@ -127,7 +142,16 @@ func DecodeSession(data []byte) (*Session, error) {
 	if s.Version != SessionVersion {
 		return nil, fmt.Errorf("%w: format version %d, this program reads %d", ErrCorruptSession, s.Version, SessionVersion)
 	}
-	if s.RefreshToken == "" && s.Stale == "" {
+	switch {
+	case s.Guest:
+		if s.IdentityID == "" {
+			return nil, fmt.Errorf("%w: a guest session without an identity id", ErrCorruptSession)
+		}
+	case s.Source == SourceExternal:
+		if s.IDToken == "" || s.Provider == "" {
+			return nil, fmt.Errorf("%w: no token or provider", ErrCorruptSession)
+		}
+	case s.RefreshToken == "" && s.Stale == "":
 		return nil, fmt.Errorf("%w: no refresh token", ErrCorruptSession)
 	}
 	if c := s.Credentials; c != nil && (c.AccessKeyID == "" || c.SecretAccessKey == "" || c.SessionToken == "") {

@@ -11,7 +11,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -65,6 +67,29 @@ type App struct {
 	EnvOverride *cognitologin.Env
 	// Now, when set, is the clock (tests move it to make sessions due).
 	Now func() time.Time
+	// OpenBrowser, when set, replaces opening the system browser.
+	OpenBrowser func(url string) error
+}
+
+// openBrowser opens url in the system browser.
+func (a *App) openBrowser(url string) error {
+	if a.OpenBrowser != nil {
+		return a.OpenBrowser(url)
+	}
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", url)
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+	default:
+		cmd = exec.Command("xdg-open", url)
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go cmd.Wait()
+	return nil
 }
 
 // usageError marks a mistake in flags or arguments (exit 2).

@@ -16,6 +16,7 @@ import (
 type CredentialsOptions struct {
 	App    *App
 	Format string
+	Guest  bool
 }
 
 var credentialFormats = []string{"process", "env", "fish", "powershell", "json"}
@@ -48,6 +49,7 @@ Formats:
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Format, "format", "f", "process", "output format: "+strings.Join(credentialFormats, ", "))
+	cmd.Flags().BoolVar(&opts.Guest, "guest", false, "credentials of an unauthenticated (guest) identity, where the identity pool allows them; needs no login")
 	return cmd
 }
 
@@ -63,6 +65,13 @@ func credentialsRun(ctx context.Context, opts *CredentialsOptions) error {
 	client, err := a.client(nil)
 	if err != nil {
 		return err
+	}
+	if opts.Guest {
+		s, err := client.GuestCredentials(ctx)
+		if err != nil {
+			return err
+		}
+		return writeCredentials(a.IO.Out, opts.Format, s.Credentials.AWS(), client.Env().Region, s.IdentityID)
 	}
 	creds, s, err := client.Credentials(ctx)
 	if err != nil {

@@ -29,6 +29,11 @@ type LoginOptions struct {
 	FirstFactor    string
 	RememberDevice string // "", "yes", "no"
 	Resume         bool
+	// Federated sign-in.
+	Browser      bool
+	NoBrowser    bool
+	IDTokenStdin bool
+	Provider     string
 
 	stdin *bufio.Reader
 }
@@ -72,6 +77,10 @@ can answer it with --resume.`,
 	f.StringVar(&opts.FirstFactor, "first-factor", "", "choice-based sign-in: PASSWORD_SRP, PASSWORD, EMAIL_OTP or SMS_OTP")
 	f.StringVar(&opts.RememberDevice, "remember-device", "", "when the pool asks whether to remember this device: yes or no")
 	f.BoolVar(&opts.Resume, "resume", false, "answer the challenge a previous login stopped at (within 3 minutes)")
+	f.BoolVar(&opts.Browser, "browser", false, "sign in through the user pool's hosted UI in the system browser (Google, SAML, OIDC...)")
+	f.BoolVar(&opts.NoBrowser, "no-browser", false, "like --browser, but print the URL to open instead of opening a browser")
+	f.BoolVar(&opts.IDTokenStdin, "id-token-stdin", false, "use an ID token from another identity provider, read from standard input (with --provider)")
+	f.StringVar(&opts.Provider, "provider", "", "the identity pool's name for the provider of --id-token-stdin, e.g. accounts.google.com")
 	return cmd
 }
 
@@ -98,6 +107,31 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	}
 	start := time.Now()
 	var s *cognitologin.Session
+	switch {
+	case opts.Browser || opts.NoBrowser:
+		if opts.Resume || opts.PasswordStdin || opts.IDTokenStdin {
+			return usagef("--browser signs in through the hosted UI: it takes no --resume, --password-stdin or --id-token-stdin")
+		}
+		return loginBrowser(ctx, opts, client, env)
+	case opts.IDTokenStdin || opts.Provider != "":
+		if !opts.IDTokenStdin || opts.Provider == "" {
+			return usagef("--id-token-stdin and --provider go together: the token on standard input, the provider's name in the identity pool")
+		}
+		if opts.PasswordStdin || opts.Resume {
+			return usagef("--id-token-stdin takes no --password-stdin or --resume")
+		}
+		tok, err := readLine(bufio.NewReader(a.IO.In))
+		if err != nil || tok == "" {
+			return usagef("--id-token-stdin: no token on standard input")
+		}
+		s, err = client.LoginWithToken(ctx, opts.Provider, strings.TrimSpace(tok))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.IO.ErrOut, "Signed in to env %q with a %s token; identity %s. It cannot be renewed here: sign in again when it expires (%s).\n",
+			env.Name, opts.Provider, s.IdentityID, s.TokensExpire.Local().Format(time.RFC3339))
+		return nil
+	}
 	if opts.Resume {
 		if opts.Username != "" || opts.PasswordStdin {
 			return usagef("--resume continues the saved sign-in: it takes no -u or --password-stdin")
@@ -138,6 +172,36 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	}
 	fmt.Fprintf(a.IO.ErrOut, "Credentials expire at %s (in %s); they renew without the password until the refresh token expires.\n",
 		s.Credentials.Expiration.Local().Format(time.RFC3339), time.Until(s.Credentials.Expiration).Round(time.Minute))
+	return nil
+}
+
+// loginBrowser signs in through the hosted UI.
+func loginBrowser(ctx context.Context, opts *LoginOptions, client *cognitologin.Client, env *cognitologin.Env) error {
+	a := opts.App
+	cfg, err := client.HostedUIConfig()
+	if err != nil {
+		return err
+	}
+	open := func(u string) error {
+		if !opts.NoBrowser {
+			fmt.Fprintf(a.IO.ErrOut, "Opening the browser to sign in (callback %s)...\nIf it does not open, visit:\n  %s\n", cfg.RedirectURL(), u)
+			if err := a.openBrowser(u); err == nil {
+				return nil
+			}
+			fmt.Fprintln(a.IO.ErrOut, "Could not open a browser; open the URL above yourself.")
+			return nil
+		}
+		fmt.Fprintf(a.IO.ErrOut, "Open this URL in a browser on this machine (the redirect comes back to %s):\n  %s\n", cfg.RedirectURL(), u)
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	start := time.Now()
+	s, err := client.LoginBrowser(ctx, open)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.IO.ErrOut, "Signed in to env %q as %s through the hosted UI in %s; identity %s.\n", env.Name, s.Username, time.Since(start).Round(time.Millisecond), s.IdentityID)
 	return nil
 }
 
