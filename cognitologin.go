@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	ci "github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -79,7 +80,27 @@ type Options struct {
 	// Logger receives debug lines (operations, timings), never secrets.
 	// Default: discard.
 	Logger *slog.Logger
+	// RetryMaxBackoff caps the wait between two attempts of one call.
+	// Default DefaultRetryMaxBackoff. Ignored when AWSConfig brings its own
+	// Retryer.
+	RetryMaxBackoff time.Duration
 }
+
+// Retries. Every call the client makes goes through the SDK's standard
+// retryer, which retries throttling, HTTP 500/502/503/504, connection
+// errors and timeouts with jittered exponential backoff; the client adds
+// answers cut off before their end. A refusal (a wrong password, an
+// expired refresh token) is never retried. The AWS config's own settings
+// win: RetryMaxAttempts (AWS_MAX_ATTEMPTS), RetryMode adaptive
+// (AWS_RETRY_MODE), or a Retryer of its own (which is used as it is, plus
+// the cut-off answers check).
+const (
+	// DefaultRetryMaxAttempts is how many times one call is tried in all.
+	DefaultRetryMaxAttempts = 3
+	// DefaultRetryMaxBackoff caps the wait between attempts: a person is
+	// waiting at a prompt, so at most about 4 s are spent waiting per call.
+	DefaultRetryMaxBackoff = 2 * time.Second
+)
 
 // Client signs in to one Env and hands out its credentials.
 type Client struct {
@@ -120,6 +141,9 @@ func New(env Env, optFns ...func(*Options)) (*Client, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if opts.RetryMaxBackoff <= 0 {
+		opts.RetryMaxBackoff = DefaultRetryMaxBackoff
+	}
 	return &Client{env: env, opts: opts}, nil
 }
 
@@ -152,6 +176,7 @@ func (c *Client) init(ctx context.Context) error {
 		if cfg.Region == "" {
 			cfg.Region = c.env.Region
 		}
+		cfg.Retryer = retryerFor(cfg, c.opts.RetryMaxBackoff)
 		c.awsCfg = cfg
 		// Every call made here is unsigned; anonymous credentials keep the
 		// SDK from looking for (and maybe using) the user's own AWS keys.
@@ -176,6 +201,66 @@ func (c *Client) init(ctx context.Context) error {
 		})
 	})
 	return c.initErr
+}
+
+// retryerFor is the Retryer for cfg: the SDK's standard (or, when cfg asks
+// for it, adaptive) retryer with DefaultRetryMaxAttempts (or cfg's
+// RetryMaxAttempts) and maxBackoff, or cfg's own Retryer; either way
+// answers cut off before their end are retried too.
+func retryerFor(cfg aws.Config, maxBackoff time.Duration) func() aws.Retryer {
+	if given := cfg.Retryer; given != nil {
+		return func() aws.Retryer {
+			return &retryCutOff{RetryerV2: asRetryerV2(given())}
+		}
+	}
+	attempts := cfg.RetryMaxAttempts
+	if attempts <= 0 {
+		attempts = DefaultRetryMaxAttempts
+	}
+	std := func(o *retry.StandardOptions) {
+		o.MaxAttempts = attempts
+		o.MaxBackoff = maxBackoff
+		o.Retryables = append(o.Retryables, retry.IsErrorRetryableFunc(cutOffAnswer))
+	}
+	if cfg.RetryMode == aws.RetryModeAdaptive {
+		return func() aws.Retryer {
+			return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) { o.StandardOptions = append(o.StandardOptions, std) })
+		}
+	}
+	return func() aws.Retryer { return retry.NewStandard(std) }
+}
+
+// cutOffAnswer retries a request whose answer stopped before its end (the
+// SDK reads an unexpected EOF while decoding it): like a connection reset,
+// which the SDK retries, the request may or may not have been acted on.
+func cutOffAnswer(err error) aws.Ternary {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return aws.TrueTernary
+	}
+	return aws.UnknownTernary
+}
+
+// retryCutOff adds cutOffAnswer to a Retryer the caller gave.
+type retryCutOff struct{ aws.RetryerV2 }
+
+func (r *retryCutOff) IsErrorRetryable(err error) bool {
+	if cutOffAnswer(err) == aws.TrueTernary {
+		return true
+	}
+	return r.RetryerV2.IsErrorRetryable(err)
+}
+
+func asRetryerV2(r aws.Retryer) aws.RetryerV2 {
+	if v, ok := r.(aws.RetryerV2); ok {
+		return v
+	}
+	return retryerV1{r}
+}
+
+type retryerV1 struct{ aws.Retryer }
+
+func (r retryerV1) GetAttemptToken(context.Context) (func(error) error, error) {
+	return r.GetInitialToken(), nil
 }
 
 // loadConfigWithoutProfile loads the SDK config from the environment alone.
@@ -322,12 +407,30 @@ func (c *Client) store() (sessionstore.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := sessionstore.NewFileStore(dir)
+	st, err := OpenStore(c.env, dir, nil)
 	if err != nil {
 		return nil, err
 	}
 	c.opts.Store = st
 	return st, nil
+}
+
+// KeyringService is the service name sessions are kept under in the OS
+// keyring.
+const KeyringService = "cognito-login"
+
+// OpenStore opens the session store env.SessionStore names: files in dir,
+// or the OS keyring (with its locks and index in dir). warn, when set,
+// receives messages such as permissions that were tightened.
+func OpenStore(env Env, dir string, warn func(string)) (sessionstore.Store, error) {
+	var opts []sessionstore.Option
+	if warn != nil {
+		opts = append(opts, sessionstore.WithWarn(warn))
+	}
+	if env.SessionStore == "keyring" {
+		return sessionstore.NewKeyringStore(KeyringService, dir, opts...)
+	}
+	return sessionstore.NewFileStore(dir, opts...)
 }
 
 // Login signs in, gets credentials and stores the session, replacing any

@@ -46,7 +46,8 @@ type Env struct {
 	Bucket string
 	// Username is an optional default user for login.
 	Username string
-	// SessionStore is "file" (default).
+	// SessionStore is "file" (default) or "keyring" (the OS keyring:
+	// macOS Keychain, Windows Credential Manager, Secret Service).
 	SessionStore string
 	// ExpiryWindow is how long before they expire credentials and tokens
 	// are renewed (at most half their lifetime). Default 5m.
@@ -404,11 +405,9 @@ func (e *Env) Validate() error {
 	switch e.SessionStore {
 	case "":
 		e.SessionStore = "file"
-	case "file":
-	case "keyring":
-		return bad("session_store", "\"keyring\" is not supported by this version yet; use \"file\"")
+	case "file", "keyring":
 	default:
-		return bad("session_store", "%q is not \"file\"", e.SessionStore)
+		return bad("session_store", "%q is not \"file\" or \"keyring\"", e.SessionStore)
 	}
 	if e.ExpiryWindow != 0 && (e.ExpiryWindow < 10*time.Second || e.ExpiryWindow > time.Hour) {
 		return bad("expiry_window", "%s is outside 10s..1h", e.ExpiryWindow)

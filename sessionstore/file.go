@@ -43,11 +43,15 @@ var isWindows = runtime.GOOS == "windows"
 // timeNow is the clock seam for the stale-temp-file cleanup.
 var timeNow = time.Now
 
-// Option configures a FileStore.
+// Option configures a FileStore or a KeyringStore.
 type Option func(*options)
 
 type options struct {
 	warn func(msg string)
+
+	// KeyringStore only.
+	keyringTimeout time.Duration
+	backend        keyringBackend
 }
 
 // WithWarn sets a function told, in a sentence for a person, about things
@@ -88,27 +92,11 @@ func NewFileStore(dir string, opts ...Option) (*FileStore, error) {
 	if o.warn == nil {
 		o.warn = func(string) {}
 	}
-	if dir == "" {
-		return nil, errors.New("sessionstore: empty session directory")
-	}
-	s := &FileStore{dir: filepath.Clean(dir), warn: o.warn}
-	if err := os.MkdirAll(s.dir, dirPerm); err != nil {
-		return nil, fmt.Errorf("sessionstore: create session directory %s: %w", s.dir, err)
-	}
-	fi, err := os.Stat(s.dir)
+	d, err := prepareDir(dir, o.warn)
 	if err != nil {
-		return nil, fmt.Errorf("sessionstore: session directory %s: %w", s.dir, err)
+		return nil, err
 	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("sessionstore: session directory %s is not a directory", s.dir)
-	}
-	if !isWindows && fi.Mode().Perm()&0o077 != 0 {
-		if err := os.Chmod(s.dir, dirPerm); err != nil {
-			return nil, fmt.Errorf("sessionstore: session directory %s has mode %#o, open to other users, and it could not be restricted (%v); run: chmod 700 %s",
-				s.dir, fi.Mode().Perm(), err, s.dir)
-		}
-		s.warn(fmt.Sprintf("session directory %s had mode %#o, open to other users; restricted it to 0700", s.dir, fi.Mode().Perm()))
-	}
+	s := &FileStore{dir: d, warn: o.warn}
 
 	entries, err := os.ReadDir(s.dir)
 	if err != nil {
@@ -132,6 +120,35 @@ func NewFileStore(dir string, opts ...Option) (*FileStore, error) {
 		}
 	}
 	return s, nil
+}
+
+// prepareDir creates dir with mode 0700 if it is missing and restricts it
+// to 0700 (reporting through warn) if it is open to group or others; it
+// returns the cleaned path. FileStore and KeyringStore (for its lock and
+// index files) share it.
+func prepareDir(dir string, warn func(string)) (string, error) {
+	if dir == "" {
+		return "", errors.New("sessionstore: empty session directory")
+	}
+	dir = filepath.Clean(dir)
+	if err := os.MkdirAll(dir, dirPerm); err != nil {
+		return "", fmt.Errorf("sessionstore: create session directory %s: %w", dir, err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return "", fmt.Errorf("sessionstore: session directory %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("sessionstore: session directory %s is not a directory", dir)
+	}
+	if !isWindows && fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, dirPerm); err != nil {
+			return "", fmt.Errorf("sessionstore: session directory %s has mode %#o, open to other users, and it could not be restricted (%v); run: chmod 700 %s",
+				dir, fi.Mode().Perm(), err, dir)
+		}
+		warn(fmt.Sprintf("session directory %s had mode %#o, open to other users; restricted it to 0700", dir, fi.Mode().Perm()))
+	}
+	return dir, nil
 }
 
 // Dir returns the directory holding the sessions.
@@ -254,9 +271,19 @@ func (s *FileStore) Save(name string, data []byte) error {
 	if fi, err := os.Lstat(p); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 		return symlinkError(p)
 	}
-	tmp, err := os.CreateTemp(s.dir, "."+name+tempMarker+"*")
-	if err != nil {
+	if err := writeFileAtomic(s.dir, p, "."+name+tempMarker+"*", data); err != nil {
 		return fmt.Errorf("sessionstore: save %s: %w", p, err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to a 0600 temp file in dir named after
+// pattern (see os.CreateTemp), syncs it, renames it over path and syncs dir
+// (best effort). Errors name the temp file but not path; the caller adds it.
+func writeFileAtomic(dir, path, pattern string, data []byte) error {
+	tmp, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return err
 	}
 	tmpPath := tmp.Name()
 	ok := false
@@ -270,25 +297,25 @@ func (s *FileStore) Save(name string, data []byte) error {
 	// default ever differs: this file holds secrets from its first byte.
 	if !isWindows {
 		if err := tmp.Chmod(filePerm); err != nil {
-			return fmt.Errorf("sessionstore: save %s: restrict %s: %w", p, tmpPath, err)
+			return fmt.Errorf("restrict %s: %w", tmpPath, err)
 		}
 	}
 	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("sessionstore: save %s: write %s: %w", p, tmpPath, err)
+		return fmt.Errorf("write %s: %w", tmpPath, err)
 	}
 	// Without this sync a crash after the rename could leave an empty or
 	// partial file under the final name.
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("sessionstore: save %s: sync %s: %w", p, tmpPath, err)
+		return fmt.Errorf("sync %s: %w", tmpPath, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("sessionstore: save %s: close %s: %w", p, tmpPath, err)
+		return fmt.Errorf("close %s: %w", tmpPath, err)
 	}
-	if err := rename(tmpPath, p); err != nil {
-		return fmt.Errorf("sessionstore: save %s: %w", p, err)
+	if err := rename(tmpPath, path); err != nil {
+		return err
 	}
 	ok = true
-	syncDir(s.dir)
+	syncDir(dir)
 	return nil
 }
 
@@ -351,7 +378,11 @@ func (s *FileStore) List() ([]string, error) {
 
 // cleanTemps removes temp files left by writers that died before renaming.
 // Errors are ignored: a leftover costs only disk space.
-func (s *FileStore) cleanTemps(entries []fs.DirEntry) {
+func (s *FileStore) cleanTemps(entries []fs.DirEntry) { cleanTemps(s.dir, entries) }
+
+// cleanTemps removes from dir the temp files (".*.json.tmp-*") among entries
+// that are older than staleTemp.
+func cleanTemps(dir string, entries []fs.DirEntry) {
 	cutoff := timeNow().Add(-staleTemp)
 	for _, e := range entries {
 		n := e.Name()
@@ -362,7 +393,7 @@ func (s *FileStore) cleanTemps(entries []fs.DirEntry) {
 		if err != nil || !fi.ModTime().Before(cutoff) {
 			continue
 		}
-		_ = os.Remove(filepath.Join(s.dir, n))
+		_ = os.Remove(filepath.Join(dir, n))
 	}
 }
 
@@ -375,27 +406,33 @@ func (s *FileStore) Lock(ctx context.Context, name string) (func() error, error)
 	if err := ValidateName(name); err != nil {
 		return nil, err
 	}
-	p := s.lockPath(name)
-	if err := s.locks.acquire(ctx, name); err != nil {
-		return nil, fmt.Errorf("sessionstore: lock %s: %w", p, err)
+	return lockFile(ctx, &s.locks, name, s.lockPath(name))
+}
+
+// lockFile takes the in-process slot key of kl, then the file lock on path
+// (polling while another process holds it), both abandoned when ctx ends.
+// Errors name path.
+func lockFile(ctx context.Context, kl *keyLock, key, path string) (func() error, error) {
+	if err := kl.acquire(ctx, key); err != nil {
+		return nil, fmt.Errorf("sessionstore: lock %s: %w", path, err)
 	}
-	fl := flock.New(p, flock.SetFlag(lockOpenFlags()), flock.SetPermissions(filePerm))
+	fl := flock.New(path, flock.SetFlag(lockOpenFlags()), flock.SetPermissions(filePerm))
 	locked, err := fl.TryLockContext(ctx, lockPoll)
 	if err != nil || !locked {
-		s.locks.release(name)
+		kl.release(key)
 		if err == nil {
 			err = errors.New("not acquired") // flock never does this; be safe
 		}
-		return nil, fmt.Errorf("sessionstore: lock %s: %w", p, err)
+		return nil, fmt.Errorf("sessionstore: lock %s: %w", path, err)
 	}
 	var once sync.Once
 	var uerr error
 	return func() error {
 		once.Do(func() {
 			if err := fl.Unlock(); err != nil {
-				uerr = fmt.Errorf("sessionstore: unlock %s: %w", p, err)
+				uerr = fmt.Errorf("sessionstore: unlock %s: %w", path, err)
 			}
-			s.locks.release(name)
+			kl.release(key)
 		})
 		return uerr
 	}, nil

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,12 @@ import (
 const (
 	childEnv    = "SESSIONSTORE_TEST_CHILD"
 	childDirEnv = "SESSIONSTORE_TEST_DIR"
-	blobSize    = 4 << 20
+	// childServiceEnv, when set, makes the child use a KeyringStore with
+	// that service (and the dir for its locks) instead of a FileStore.
+	childServiceEnv = "SESSIONSTORE_TEST_KEYRING_SERVICE"
+	// childBlobSizeEnv overrides blobSize for saveloop.
+	childBlobSizeEnv = "SESSIONSTORE_TEST_BLOB_SIZE"
+	blobSize         = 4 << 20
 )
 
 // TestHelperProcess is not a test: it is the child's entry point, selected
@@ -39,8 +45,16 @@ func TestHelperProcess(t *testing.T) {
 	os.Exit(0)
 }
 
+// openChildStore opens the store the parent asked for.
+func openChildStore(dir string) (Store, error) {
+	if svc := os.Getenv(childServiceEnv); svc != "" {
+		return NewKeyringStore(svc, dir)
+	}
+	return NewFileStore(dir)
+}
+
 func runChild(mode, dir string) error {
-	s, err := NewFileStore(dir)
+	s, err := openChildStore(dir)
 	if err != nil {
 		return err
 	}
@@ -63,8 +77,14 @@ func runChild(mode, dir string) error {
 		io.Copy(io.Discard, os.Stdin) // hold until the parent closes stdin
 		return unlock()
 	case "saveloop":
-		a := bytes.Repeat([]byte("A"), blobSize)
-		b := bytes.Repeat([]byte("B"), blobSize)
+		size := blobSize
+		if v := os.Getenv(childBlobSizeEnv); v != "" {
+			if size, err = strconv.Atoi(v); err != nil {
+				return err
+			}
+		}
+		a := bytes.Repeat([]byte("A"), size)
+		b := bytes.Repeat([]byte("B"), size)
 		fmt.Println("ready")
 		for {
 			if err := s.Save("blob", a); err != nil {
@@ -78,24 +98,31 @@ func runChild(mode, dir string) error {
 	return fmt.Errorf("unknown mode %q", mode)
 }
 
-// child returns a command running runChild(mode, dir) in a new process.
-func child(t *testing.T, mode, dir string) *exec.Cmd {
+// child returns a command running runChild(mode, dir) in a new process,
+// with env (KEY=value) added to its environment.
+func child(t *testing.T, mode, dir string, env ...string) *exec.Cmd {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts child processes")
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), childEnv+"="+mode, childDirEnv+"="+dir)
+	cmd.Env = append(cmd.Env, env...)
 	return cmd
 }
 
 func TestLockAcrossProcesses(t *testing.T) {
 	dir := t.TempDir()
-	const n = 8
+	lockAcrossProcesses(t, dir, 8, func() (Store, error) { return NewFileStore(dir) })
+}
+
+// lockAcrossProcesses runs n children that each increment a counter ten
+// times under Lock, then checks none of the 10n increments was lost.
+func lockAcrossProcesses(t *testing.T, dir string, n int, open func() (Store, error), env ...string) {
 	cmds := make([]*exec.Cmd, n)
 	stderr := make([]bytes.Buffer, n)
 	for i := range cmds {
-		cmds[i] = child(t, "counter", dir)
+		cmds[i] = child(t, "counter", dir, env...)
 		cmds[i].Stderr = &stderr[i]
 		if err := cmds[i].Start(); err != nil {
 			t.Fatal(err)
@@ -106,7 +133,7 @@ func TestLockAcrossProcesses(t *testing.T) {
 			t.Errorf("child %d: %v: %s", i, err, stderr[i].String())
 		}
 	}
-	s, err := NewFileStore(dir)
+	s, err := open()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,9 +144,9 @@ func TestLockAcrossProcesses(t *testing.T) {
 
 // startHolder starts a child holding the lock on "held" and returns once it
 // has it; closing stdin makes the child unlock and exit.
-func startHolder(t *testing.T, dir string) (*exec.Cmd, io.WriteCloser) {
+func startHolder(t *testing.T, dir string, env ...string) (*exec.Cmd, io.WriteCloser) {
 	t.Helper()
-	cmd := child(t, "hold", dir)
+	cmd := child(t, "hold", dir, env...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -149,13 +176,20 @@ func TestLockHonoursDeadlineWhileAnotherProcessHolds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	holder, stdin := startHolder(t, dir)
+	lockHonoursDeadline(t, dir, s)
+}
+
+// lockHonoursDeadline has a child (a store of the kind env selects) hold
+// the lock on "held" in dir, checks that s waits for it until its deadline,
+// then gets it as soon as the child lets go.
+func lockHonoursDeadline(t *testing.T, dir string, s Store, env ...string) {
+	holder, stdin := startHolder(t, dir, env...)
 
 	const wait = 150 * time.Millisecond
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	start := time.Now()
-	_, err = s.Lock(ctx, "held")
+	_, err := s.Lock(ctx, "held")
 	elapsed := time.Since(start)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Lock while another process holds it: error = %v; want context.DeadlineExceeded", err)

@@ -23,6 +23,11 @@
 //		err = store.Save(name, blob)
 //	}
 //
+// [KeyringStore] keeps the blobs in the OS keyring (macOS Keychain, Windows
+// Credential Manager, the Secret Service of gnome-keyring or KWallet),
+// chunked to fit the platforms' size limits, with only lock files and a
+// list of names on disk.
+//
 // [MemStore] is an in-memory Store for tests of other packages.
 package sessionstore
 

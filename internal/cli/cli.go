@@ -271,13 +271,13 @@ func (a *App) client(handler userpool.ChallengeHandler) (*cognitologin.Client, e
 		if err != nil {
 			return nil, err
 		}
-		fs, err := sessionstore.NewFileStore(dir, sessionstore.WithWarn(func(msg string) {
+		st, err := cognitologin.OpenStore(*env, dir, func(msg string) {
 			fmt.Fprintf(a.IO.ErrOut, "cognito-login: warning: %s\n", msg)
-		}))
+		})
 		if err != nil {
 			return nil, err
 		}
-		store = fs
+		store = st
 	}
 	return cognitologin.New(*env, func(o *cognitologin.Options) {
 		o.Store = store
