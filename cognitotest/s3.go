@@ -235,7 +235,11 @@ func (s *Server) handleS3(w http.ResponseWriter, r *http.Request) {
 	}
 	s.count(name)
 	s.logf("s3 %s", name)
+	s.serveOp(w, r, protoS3, name, func(w http.ResponseWriter) { s.serveS3(w, r, op, name, bucketName, key) })
+}
 
+// serveS3 runs one S3 operation (after counting and fault injection).
+func (s *Server) serveS3(w http.ResponseWriter, r *http.Request, op, name, bucketName, key string) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		s3Error(w, r, http.StatusBadRequest, "IncompleteBody", "The request body could not be read or is too large.")

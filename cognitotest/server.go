@@ -62,6 +62,7 @@ type Server struct {
 	identityPools map[string]*identityPool // by identity pool id
 	creds         map[string]*issuedCredentials
 	buckets       map[string]*bucket
+	faults        []*faultState // InjectFault, in the order added
 	idp           idpState      // cognito-idp state that is not per pool
 	identity      identityState // cognito-identity state that is not per pool
 
@@ -215,7 +216,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.count(op)
 		s.logf("cognito-idp %s", op)
-		s.handleIDP(w, r, op, body)
+		s.serveOp(w, r, protoJSON, op, func(w http.ResponseWriter) { s.handleIDP(w, r, op, body) })
 	case strings.HasPrefix(target, "AWSCognitoIdentityService."):
 		op := strings.TrimPrefix(target, "AWSCognitoIdentityService.")
 		body, ok := readBody(w, r)
@@ -224,7 +225,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.count(op)
 		s.logf("cognito-identity %s", op)
-		s.handleIdentity(w, r, op, body)
+		s.serveOp(w, r, protoJSON, op, func(w http.ResponseWriter) { s.handleIdentity(w, r, op, body) })
 	case isSTS(r):
 		body, ok := readBody(w, r)
 		if !ok {
@@ -239,7 +240,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.count(op)
 		s.logf("sts %s", op)
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		s.handleSTS(w, r, op, form, body)
+		s.serveOp(w, r, protoSTS, op, func(w http.ResponseWriter) { s.handleSTS(w, r, op, form, body) })
 	default:
 		if s.serveWellKnown(w, r) {
 			return

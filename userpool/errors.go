@@ -3,8 +3,12 @@ package userpool
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net/url"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
 )
 
@@ -70,9 +74,10 @@ func (e *Error) Error() string {
 			if msg := serviceMessage(e.Err); msg != "" && !strings.EqualFold(strings.TrimSuffix(msg, "."), e.Kind.Error()) {
 				fmt.Fprintf(&b, " (%s)", msg)
 			}
+			b.WriteString(attemptsNote(e.Err))
 		}
 	} else if e.Err != nil {
-		b.WriteString(e.Err.Error())
+		b.WriteString(describeFailure(e.Err))
 	}
 	if e.Hint != "" {
 		b.WriteString(": ")
@@ -92,10 +97,103 @@ func (e *Error) Unwrap() []error {
 	return errs
 }
 
-// Retryable reports whether trying the same thing again later may help.
+// Retryable reports whether trying the same thing again later may help:
+// the pool throttled the request, or it failed in a way that passes (a
+// server error, a connection that failed or timed out, an answer cut off)
+// and the SDK's own retries did not get through. A refusal (wrong
+// password, expired refresh token, …) is not retryable.
 func (e *Error) Retryable() bool {
-	return e.Kind == ErrTooManyRequests
+	if e.Kind != nil {
+		return e.Kind == ErrTooManyRequests
+	}
+	return transient(e.Err)
 }
+
+// transient reports whether err is a failure that may pass by itself:
+// what the SDK's standard retryer retries (throttling, HTTP 500, 502, 503
+// and 504, connection errors, timeouts) and an answer cut off before its
+// end. A cancelled context is not transient.
+func transient(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
+}
+
+// describeFailure says in a few words how an SDK call failed: what the
+// service answered, or what happened on the way. Errors that did not come
+// from the SDK are returned as they are.
+func describeFailure(err error) string {
+	var ae smithy.APIError
+	var de *smithy.DeserializationError
+	var ce interface{ ConnectionError() bool }
+	var te interface{ Timeout() bool }
+	var s string
+	switch {
+	case errors.As(err, &ae):
+		what := "the service refused the request"
+		status := httpStatus(err)
+		if transient(err) {
+			what = "the service is unavailable"
+			if _, ok := retry.DefaultThrottleErrorCodes[ae.ErrorCode()]; ok {
+				what = "the service is throttling requests"
+			}
+		}
+		s = what + " (" + ae.ErrorCode()
+		if msg := ae.ErrorMessage(); msg != "" {
+			s += ": " + msg
+		}
+		if status != 0 {
+			s += fmt.Sprintf(", HTTP %d", status)
+		}
+		s += ")"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		s = "the answer was cut off (the connection closed before its end)"
+	case errors.As(err, &de):
+		s = "the service's answer could not be read (" + de.Err.Error() + ")"
+	case errors.As(err, &ce) && ce.ConnectionError(), errors.As(err, &te) && te.Timeout():
+		what := "the connection failed"
+		if errors.As(err, &te) && te.Timeout() {
+			what = "the request timed out"
+		}
+		cause := err.Error()
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			cause = ue.Err.Error()
+		}
+		s = what + " (" + cause + ")"
+	default:
+		return err.Error()
+	}
+	return s + attemptsNote(err)
+}
+
+// attemptsNote is " after N attempts" when the SDK retried.
+func attemptsNote(err error) string {
+	var me *retry.MaxAttemptsError
+	if errors.As(err, &me) && me.Attempt > 1 {
+		return fmt.Sprintf(" after %d attempts", me.Attempt)
+	}
+	return ""
+}
+
+func httpStatus(err error) int {
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
+
+// hintTransient and hintUnreadable are the hints of failures that are not
+// a verdict of the pool.
+const (
+	hintTransient  = "this is likely temporary: try again in a moment"
+	hintUnreadable = "check the endpoint (AWS_ENDPOINT_URL) and any proxy in between; if it persists, try again later"
+)
 
 func serviceMessage(err error) string {
 	var ae smithy.APIError
@@ -113,6 +211,13 @@ func classify(op string, err error) error {
 	e := &Error{Op: op, Err: err}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
+		var de *smithy.DeserializationError
+		switch {
+		case transient(err):
+			e.Hint = hintTransient
+		case errors.As(err, &de):
+			e.Hint = hintUnreadable
+		}
 		return e
 	}
 	e.Code = ae.ErrorCode()
@@ -150,6 +255,10 @@ func classify(op string, err error) error {
 	case "InvalidParameterException":
 		if strings.Contains(msg, "flow not enabled") {
 			e.Kind, e.Hint = ErrFlowNotEnabled, "enable the flow on the app client, or choose another auth_flow"
+		}
+	default:
+		if transient(err) {
+			e.Hint = hintTransient
 		}
 	}
 	return e

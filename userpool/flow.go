@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -36,6 +37,14 @@ type flow struct {
 	devSRP   *srp.Client // device SRP, for DEVICE_PASSWORD_VERIFIER
 	options  []string    // USER_AUTH's AvailableChallenges
 	attempts int
+	// preferred is start's first factor, kept for a restart.
+	preferred string
+	// asked is set once the handler was asked anything: a sign-in that
+	// involved the person is not restarted behind their back.
+	asked bool
+	// restarted is set once the sign-in started again after a consumed
+	// SRP challenge; it happens at most once.
+	restarted bool
 	// skew is the pool's clock minus ours, from the Date of its answers:
 	// the TIMESTAMP of a password verifier must be on the pool's clock.
 	skew time.Duration
@@ -61,6 +70,7 @@ func (f *flow) newSRP() (*srp.Client, error) {
 // start sends InitiateAuth for the client's flow.
 func (f *flow) start(ctx context.Context, preferred string) (*Tokens, error) {
 	c := f.c
+	f.preferred = preferred
 	params := map[string]string{"USERNAME": f.login}
 	var flowType types.AuthFlowType
 	switch c.opts.AuthFlow {
@@ -163,12 +173,57 @@ func (f *flow) run(ctx context.Context, name types.ChallengeNameType, params map
 				f.attempts++
 				continue
 			}
+			if f.canRestart(name, err) {
+				return f.restart(ctx)
+			}
 			return nil, classify("RespondToAuthChallenge", err)
 		}
 		f.attempts = 0
 		f.noteServerTime(out.ResultMetadata)
 		name, params, session, result = out.ChallengeName, out.ChallengeParameters, out.Session, out.AuthenticationResult
 	}
+}
+
+// canRestart reports whether a failed answer to an SRP challenge should
+// start the sign-in again: the pool says the challenge's session is gone
+// (it was consumed by an earlier attempt whose answer was lost — the SDK
+// retried after a connection reset or a cut-off answer — or it expired),
+// the password is still in memory, nobody was asked anything yet, and this
+// sign-in has not restarted before. A wrong password ("Incorrect username
+// or password.") never restarts.
+func (f *flow) canRestart(name types.ChallengeNameType, err error) bool {
+	if f.restarted || f.asked || f.password == "" {
+		return false
+	}
+	switch name {
+	case types.ChallengeNameTypePasswordVerifier, types.ChallengeNameTypeDeviceSrpAuth, types.ChallengeNameTypeDevicePasswordVerifier:
+	default:
+		return false
+	}
+	return challengeConsumed(err)
+}
+
+// challengeConsumed reports a NotAuthorizedException about the challenge's
+// session: Cognito (and cognitotest) answer "Invalid session for the user."
+// for a session that was used up or is unknown, and "Invalid session for
+// the user, session is expired." for one that ran out. A wrong password is
+// "Incorrect username or password.", which this never matches.
+func challengeConsumed(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "NotAuthorizedException" {
+		return false
+	}
+	msg := strings.ToLower(ae.ErrorMessage())
+	return strings.Contains(msg, "session") && !strings.Contains(msg, "incorrect username or password")
+}
+
+// restart starts the sign-in again with a fresh InitiateAuth (and fresh
+// SRP values), once.
+func (f *flow) restart(ctx context.Context) (*Tokens, error) {
+	f.restarted = true
+	f.srp, f.devSRP, f.options, f.attempts = nil, nil, nil, 0
+	f.username = f.login
+	return f.start(ctx, f.preferred)
 }
 
 func needsDeviceKey(name types.ChallengeNameType) bool {
@@ -302,6 +357,7 @@ func (f *flow) ask(ctx context.Context, ch *Challenge, session *string) (*Answer
 	if f.c.opts.Handler == nil {
 		return nil, f.pending(ch, session, "")
 	}
+	f.asked = true
 	a, err := f.c.opts.Handler(ctx, ch)
 	if errors.Is(err, ErrNoAnswer) {
 		var ce *ChallengeError

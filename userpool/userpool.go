@@ -280,14 +280,19 @@ func (c *Client) Refresh(ctx context.Context, refreshToken, username string, opt
 
 // operationUnknown reports an answer meaning "no such operation here"
 // rather than a verdict on the token: an unknown-operation error code, or
-// a server error that is not one of Cognito's own exceptions.
+// a server error that is not one of Cognito's own exceptions (moto answers
+// an operation it lacks with an HTML 500). Cognito's own
+// InternalErrorException means the operation exists and failed: falling
+// back then would make a passing outage switch the refresh method for good
+// (and, on an app client with rotation, REFRESH_TOKEN_AUTH is refused, which
+// would read as a dead refresh token).
 func operationUnknown(err error) bool {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		switch code := ae.ErrorCode(); {
 		case strings.Contains(code, "UnknownOperation"), strings.Contains(code, "InvalidAction"), strings.Contains(code, "NotImplemented"):
 			return true
-		case strings.HasSuffix(code, "Exception") && code != "InternalErrorException":
+		case strings.HasSuffix(code, "Exception"):
 			return false
 		}
 	}
