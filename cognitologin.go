@@ -433,6 +433,14 @@ func OpenStore(env Env, dir string, warn func(string)) (sessionstore.Store, erro
 	return sessionstore.NewFileStore(dir, opts...)
 }
 
+// PrepareSignIn does the password-independent part of a sign-in's SRP work
+// ahead of time; call it (in a goroutine) before asking for the password.
+func (c *Client) PrepareSignIn(ctx context.Context) {
+	if c.init(ctx) == nil {
+		c.up.Prepare()
+	}
+}
+
 // Login signs in, gets credentials and stores the session, replacing any
 // earlier one for this env. A device an earlier session of the same user
 // confirmed is presented, so the pool can skip MFA. optFns tune the

@@ -59,6 +59,9 @@ func (f *flow) noteServerTime(md middleware.Metadata) {
 
 func (f *flow) newSRP() (*srp.Client, error) {
 	if f.srp == nil {
+		f.srp = f.c.takePrepared()
+	}
+	if f.srp == nil {
 		var err error
 		if f.srp, err = srp.NewClient(f.c.poolName, f.c.opts.Rand); err != nil {
 			return nil, err

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -101,6 +102,32 @@ type Client struct {
 	clientID   string
 	poolName   string
 	opts       Options
+
+	mu       sync.Mutex
+	prepared *srp.Client // from Prepare, used by the next SRP sign-in
+}
+
+// Prepare does a sign-in's password-independent SRP work ahead of time (the
+// private value a and A = g^a, and the fixed-base table on a process's
+// first sign-in), for example while the person types the password. The
+// next SignIn uses it. Safe to call concurrently with anything.
+func (c *Client) Prepare() {
+	s, err := srp.NewClient(c.poolName, c.opts.Rand)
+	if err != nil {
+		return // SignIn will report it
+	}
+	c.mu.Lock()
+	c.prepared = s
+	c.mu.Unlock()
+}
+
+// takePrepared returns the prepared SRP client once.
+func (c *Client) takePrepared() *srp.Client {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.prepared
+	c.prepared = nil
+	return s
 }
 
 // New returns a Client for the app client clientID of user pool userPoolID

@@ -105,6 +105,10 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	if err != nil {
 		return err
 	}
+	if env.AuthFlow != "password" && !opts.Resume && !opts.Browser && !opts.NoBrowser && !opts.IDTokenStdin {
+		// SRP's first half needs no password: do it while it is typed.
+		go client.PrepareSignIn(ctx)
+	}
 	start := time.Now()
 	var s *cognitologin.Session
 	switch {

@@ -148,12 +148,15 @@ const (
 	gWindow = 4
 	// gTableBits covers the exponents this package uses with headroom;
 	// larger (or negative) exponents fall back to big.Int.Exp.
-	// 1024 bits: the size of a in amazon-cognito-identity-js, whose values
-	// the test vectors use.
-	gTableBits = 1024 + 64
+	// Our a and b are 256 bits, and so is x (a SHA-256). Larger exponents
+	// (the 1024-bit a of amazon-cognito-identity-js in the test vectors)
+	// fall back to big.Int.Exp; a table for them would cost a process's
+	// first sign-in ~7 ms to build.
+	gTableBits = 8*privateBytes + 8
 )
 
-// gTable is built on first use (about 1,000 modular squarings, ~100 KB).
+// gTable is built on first use (about 260 modular squarings, ~25 KB);
+// Warm builds it ahead of time.
 var gTable = sync.OnceValue(func() []*big.Int {
 	t := make([]*big.Int, (gTableBits+gWindow-1)/gWindow)
 	t[0] = new(big.Int).Set(G)
@@ -168,6 +171,10 @@ var gTable = sync.OnceValue(func() []*big.Int {
 	}
 	return t
 })
+
+// Warm builds the fixed-base table now, so that the first sign-in of a
+// process does not pay for it. Safe to call concurrently.
+func Warm() { gTable() }
 
 // expG returns g^e mod N.
 func expG(e *big.Int) *big.Int {
