@@ -18,8 +18,10 @@ import (
 )
 
 // The cognito-identity (identity pool) part of the emulator. Identity pools
-// trust Cognito user pools only (CognitoIdentityProviders); a login is an ID
-// token checked with verifyIDToken.
+// trust Cognito user pools (CognitoIdentityProviders; a login is an ID token
+// checked with verifyIDToken) and external OpenID providers
+// (SupportedLoginProviders; a login is a token from ExternalToken, see
+// external.go).
 
 // identityPool is a Cognito identity pool. Guarded by Server.mu.
 type identityPool struct {
@@ -27,7 +29,10 @@ type identityPool struct {
 	name                 string
 	allowUnauthenticated bool
 	providers            []identityProvider
-	roles                map[string]string // "authenticated" / "unauthenticated" → role ARN
+	// loginProviders are SupportedLoginProviders: provider name → the
+	// audience its tokens must have ("" for any).
+	loginProviders map[string]string
+	roles          map[string]string // "authenticated" / "unauthenticated" → role ARN
 }
 
 // identityProvider is a trusted user pool app client, as in the API's
@@ -59,6 +64,9 @@ type identityState struct {
 	identities map[string]*cognitoIdentity // by identity id
 	byLogin    map[string]string           // loginKey(...) → identity id
 	roles      map[string]*iamRole         // by role ARN
+	// externalKeys sign the tokens of emulated external providers, by
+	// provider name (external.go).
+	externalKeys map[string]*externalKey
 
 	// The key that signs OpenID tokens (GetOpenIdToken) and that STS
 	// trusts. Generated on first use: RSA key generation is slow enough
@@ -73,6 +81,7 @@ func (s *Server) initIdentity() {
 	s.identity.identities = map[string]*cognitoIdentity{}
 	s.identity.byLogin = map[string]string{}
 	s.identity.roles = map[string]*iamRole{}
+	s.identity.externalKeys = map[string]*externalKey{}
 }
 
 const (
@@ -127,11 +136,12 @@ func (s *Server) handleIdentity(w http.ResponseWriter, r *http.Request, op strin
 			IdentityPoolName               string
 			AllowUnauthenticatedIdentities bool
 			CognitoIdentityProviders       []identityProvider
+			SupportedLoginProviders        map[string]string
 		}
 		if !decodeJSON(w, body, &in) {
 			return
 		}
-		p, err := s.createIdentityPool(in.IdentityPoolName, in.AllowUnauthenticatedIdentities, in.CognitoIdentityProviders)
+		p, err := s.createIdentityPool(in.IdentityPoolName, in.AllowUnauthenticatedIdentities, in.CognitoIdentityProviders, in.SupportedLoginProviders)
 		if err != nil {
 			err.write(w)
 			return
@@ -274,16 +284,24 @@ func (s *Server) identityPoolLocked(id string) (*identityPool, *identityError) {
 func (s *Server) describeIdentityPool(p *identityPool) map[string]any {
 	providers := make([]identityProvider, len(p.providers))
 	copy(providers, p.providers)
-	return map[string]any{
+	out := map[string]any{
 		"IdentityPoolId":                 p.id,
 		"IdentityPoolName":               p.name,
 		"AllowUnauthenticatedIdentities": p.allowUnauthenticated,
 		"CognitoIdentityProviders":       providers,
 	}
+	if len(p.loginProviders) > 0 {
+		lp := make(map[string]string, len(p.loginProviders))
+		for k, v := range p.loginProviders {
+			lp[k] = v
+		}
+		out["SupportedLoginProviders"] = lp
+	}
+	return out
 }
 
 // createIdentityPool is shared by the API and the Go seeding API.
-func (s *Server) createIdentityPool(name string, allowUnauth bool, providers []identityProvider) (*identityPool, *identityError) {
+func (s *Server) createIdentityPool(name string, allowUnauth bool, providers []identityProvider, loginProviders map[string]string) (*identityPool, *identityError) {
 	if len(name) > 128 || !identityPoolNameRE.MatchString(name) {
 		return nil, identityErr("InvalidParameterException", "1 validation error detected: Value '%s' at 'identityPoolName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w ]+", name)
 	}
@@ -293,11 +311,19 @@ func (s *Server) createIdentityPool(name string, allowUnauth bool, providers []i
 			return nil, identityErr("InvalidParameterException", "Invalid provider name: %s", p.ProviderName)
 		}
 	}
+	lp := map[string]string{}
+	for name, aud := range loginProviders {
+		if !validExternalProvider(name) || strings.HasPrefix(name, "cognito-idp.") || len(aud) > 2048 {
+			return nil, identityErr("InvalidParameterException", "Invalid login provider name: %s", name)
+		}
+		lp[name] = aud
+	}
 	p := &identityPool{
 		id:                   s.Region() + ":" + s.randomUUID(),
 		name:                 name,
 		allowUnauthenticated: allowUnauth,
 		providers:            append([]identityProvider(nil), providers...),
+		loginProviders:       lp,
 		roles:                map[string]string{},
 	}
 	s.mu.Lock()
@@ -359,9 +385,10 @@ type verifiedLogin struct {
 	sub        string
 }
 
-// verifyLogins checks every Logins entry against the pool's providers. It
-// must be called without s.mu held (verifyIDToken takes it).
-func (s *Server) verifyLogins(providers []identityProvider, logins map[string]string) ([]verifiedLogin, *identityError) {
+// verifyLogins checks every Logins entry against the pool's providers and
+// login providers. It must be called without s.mu held (verifyIDToken
+// takes it).
+func (s *Server) verifyLogins(providers []identityProvider, loginProviders map[string]string, logins map[string]string) ([]verifiedLogin, *identityError) {
 	names := make([]string, 0, len(logins))
 	for k := range logins {
 		names = append(names, k)
@@ -369,6 +396,14 @@ func (s *Server) verifyLogins(providers []identityProvider, logins map[string]st
 	sort.Strings(names)
 	var out []verifiedLogin
 	for _, name := range names {
+		if aud, ok := loginProviders[name]; ok {
+			sub, err := s.verifyExternalToken(name, logins[name], aud)
+			if err != nil {
+				return nil, identityErr("NotAuthorizedException", "Invalid login token. %s", s.loginErrorDetail(err))
+			}
+			out = append(out, verifiedLogin{provider: name, sub: sub})
+			continue
+		}
 		var trusted *identityProvider
 		for i := range providers {
 			if providers[i].ProviderName == name {
@@ -397,6 +432,10 @@ func (s *Server) verifyLogins(providers []identityProvider, logins map[string]st
 // the verifier's own reason goes to the log only (it never holds the token).
 func (s *Server) loginErrorDetail(err error) string {
 	s.logf("cognito-identity: login token refused: %v", err)
+	var lr *loginRefusal
+	if errors.As(err, &lr) {
+		return lr.public
+	}
 	if strings.Contains(strings.ToLower(err.Error()), "expired") {
 		return "Token expired."
 	}
@@ -409,9 +448,13 @@ func (s *Server) getID(poolID string, logins map[string]string) (string, *identi
 	p, err := s.identityPoolLocked(poolID)
 	var providers []identityProvider
 	var allowUnauth bool
+	loginProviders := map[string]string{}
 	if err == nil {
 		providers = append(providers, p.providers...)
 		allowUnauth = p.allowUnauthenticated
+		for k, v := range p.loginProviders {
+			loginProviders[k] = v
+		}
 	}
 	s.mu.Unlock()
 	if err != nil {
@@ -429,7 +472,7 @@ func (s *Server) getID(poolID string, logins map[string]string) (string, *identi
 		s.mu.Unlock()
 		return id, nil
 	}
-	verified, err := s.verifyLogins(providers, logins)
+	verified, err := s.verifyLogins(providers, loginProviders, logins)
 	if err != nil {
 		return "", err
 	}
@@ -491,6 +534,10 @@ func (s *Server) authorizeIdentity(identityID string, logins map[string]string) 
 		return snap, nil, nil, identityErr("ResourceNotFoundException", "IdentityPool '%s' not found.", ident.poolID)
 	}
 	providers := append([]identityProvider(nil), p.providers...)
+	loginProviders := make(map[string]string, len(p.loginProviders))
+	for k, v := range p.loginProviders {
+		loginProviders[k] = v
+	}
 	allowUnauth := p.allowUnauthenticated
 	roles := make(map[string]string, len(p.roles))
 	for k, v := range p.roles {
@@ -507,7 +554,7 @@ func (s *Server) authorizeIdentity(identityID string, logins map[string]string) 
 		}
 		return snap, nil, roles, nil
 	}
-	verified, err := s.verifyLogins(providers, logins)
+	verified, err := s.verifyLogins(providers, loginProviders, logins)
 	if err != nil {
 		return snap, nil, nil, err
 	}
@@ -590,7 +637,11 @@ func (s *Server) openIDToken(ident identitySnapshot, providers []string) (string
 		}
 		s.mu.Unlock()
 		for _, p := range providers {
-			amr = append(amr, p, p+":CognitoSignIn:"+linked[p])
+			if strings.HasPrefix(p, "cognito-idp.") {
+				amr = append(amr, p, p+":CognitoSignIn:"+linked[p])
+			} else {
+				amr = append(amr, p, p+":"+linked[p])
+			}
 		}
 	}
 	claims := openIDClaims{

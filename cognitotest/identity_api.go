@@ -23,8 +23,15 @@ type IdentityPoolConfig struct {
 	// roles. A role not registered with CreateRole is registered with a
 	// maximum session duration of one hour.
 	AuthenticatedRoleARN, UnauthenticatedRoleARN string
-	// AllowUnauthenticated lets GetId be called without Logins.
+	// AllowUnauthenticated lets GetId be called without Logins
+	// (unauthenticated, or guest, identities: GetCredentialsForIdentity
+	// without Logins then gives UnauthenticatedRoleARN's credentials).
 	AllowUnauthenticated bool
+	// OpenIDProviders are external identity providers the pool trusts
+	// (SupportedLoginProviders), named as in Logins: "accounts.google.com",
+	// "www.amazon.com", an OIDC provider's issuer host. Their tokens are
+	// the ones Server.ExternalToken issues; any audience is accepted.
+	OpenIDProviders []string
 }
 
 // CreateIdentityPool creates an identity pool and returns its id
@@ -36,7 +43,14 @@ func (s *Server) CreateIdentityPool(cfg IdentityPoolConfig) (identityPoolID stri
 	} else if cfg.ClientID != "" {
 		return "", errors.New("cognitotest: IdentityPoolConfig.ClientID set without UserPoolID")
 	}
-	p, aerr := s.createIdentityPool(cfg.Name, cfg.AllowUnauthenticated, providers)
+	var loginProviders map[string]string
+	for _, name := range cfg.OpenIDProviders {
+		if loginProviders == nil {
+			loginProviders = map[string]string{}
+		}
+		loginProviders[name] = ""
+	}
+	p, aerr := s.createIdentityPool(cfg.Name, cfg.AllowUnauthenticated, providers, loginProviders)
 	if aerr != nil {
 		return "", fmt.Errorf("cognitotest: %w", aerr)
 	}

@@ -229,6 +229,8 @@ type appClient struct {
 	rotationSet   bool
 	rotation      bool
 	rotationGrace time.Duration
+	// The hosted UI (hostedui.go): the OAuth settings of the client.
+	oauth oauthSettings
 }
 
 // authSession is a pending challenge: a Session string handed to the client
@@ -291,6 +293,12 @@ type refreshToken struct {
 	// graceEnds. See rotation.go.
 	successor string
 	graceEnds time.Time
+	// scopes are the OAuth scopes a hosted UI sign-in granted (nil for an
+	// API sign-in): every access token of the family carries them, and the
+	// ID token is only issued with "openid". nonce goes into the first ID
+	// token only.
+	scopes []string
+	nonce  string
 }
 
 // idpState is the cognito-idp state that is not per pool.
@@ -306,6 +314,8 @@ type idpState struct {
 
 	outbox      []Message
 	pendingLogs []string // lines for Options.Logf, written once s.mu is released
+
+	hosted hostedUIState // hostedui.go
 }
 
 func (s *Server) initIDP() {
@@ -313,6 +323,7 @@ func (s *Server) initIDP() {
 	s.idp.secretBlocks = map[string]string{}
 	s.idp.refreshTokens = map[string]*refreshToken{}
 	s.idp.revokedOrigins = map[string]bool{}
+	s.idp.hosted.init()
 }
 
 // idpOp is one cognito-idp operation: it decodes the body and runs with s.mu
@@ -473,6 +484,13 @@ type userPoolClientJSON struct {
 	EnableTokenRevocation      bool
 	PreventUserExistenceErrors string
 	RefreshTokenRotation       *refreshTokenRotationJSON `json:",omitempty"`
+
+	CallbackURLs                    []string `json:",omitempty"`
+	LogoutURLs                      []string `json:",omitempty"`
+	AllowedOAuthFlows               []string `json:",omitempty"`
+	AllowedOAuthScopes              []string `json:",omitempty"`
+	AllowedOAuthFlowsUserPoolClient bool
+	SupportedIdentityProviders      []string `json:",omitempty"`
 }
 
 type userJSON struct {
@@ -826,6 +844,7 @@ type clientSpec struct {
 	preventUserExistenceErrors bool
 	rotationSet, rotation      bool
 	rotationGrace              time.Duration
+	oauth                      oauthSettings
 }
 
 func (s *Server) createClientLocked(userPoolID string, spec clientSpec) (*appClient, *apiError) {
@@ -903,6 +922,10 @@ func (s *Server) createClientLocked(userPoolID string, spec clientSpec) (*appCli
 	if aerr := validateRotationGrace(spec.rotationGrace); aerr != nil {
 		return nil, aerr
 	}
+	oauth, aerr := spec.oauth.normalize()
+	if aerr != nil {
+		return nil, aerr
+	}
 	c := &appClient{
 		name:                       spec.name,
 		userPoolID:                 userPoolID,
@@ -917,6 +940,7 @@ func (s *Server) createClientLocked(userPoolID string, spec clientSpec) (*appCli
 		rotationSet:                spec.rotationSet,
 		rotation:                   spec.rotation,
 		rotationGrace:              spec.rotationGrace,
+		oauth:                      oauth,
 	}
 	for {
 		c.id = s.randomString(26, lowerAlnum)
@@ -970,6 +994,13 @@ func (c *appClient) json() userPoolClientJSON {
 		EnableTokenRevocation:      true,
 		PreventUserExistenceErrors: prevent,
 		RefreshTokenRotation:       c.rotationJSON(),
+
+		CallbackURLs:                    c.oauth.callbackURLs,
+		LogoutURLs:                      c.oauth.logoutURLs,
+		AllowedOAuthFlows:               c.oauth.flows,
+		AllowedOAuthScopes:              c.oauth.scopes,
+		AllowedOAuthFlowsUserPoolClient: len(c.oauth.flows) > 0,
+		SupportedIdentityProviders:      c.oauth.providers,
 	}
 }
 
@@ -985,6 +1016,13 @@ type createUserPoolClientInput struct {
 	TokenValidityUnits         *tokenValidityUnits
 	PreventUserExistenceErrors string
 	RefreshTokenRotation       *refreshTokenRotationJSON
+
+	CallbackURLs                    []string
+	LogoutURLs                      []string
+	AllowedOAuthFlows               []string
+	AllowedOAuthScopes              []string
+	AllowedOAuthFlowsUserPoolClient bool
+	SupportedIdentityProviders      []string
 }
 
 func unitDuration(n *int64, unit, def string) (time.Duration, *apiError) {
@@ -1040,6 +1078,24 @@ func (s *Server) opCreateUserPoolClient(in *createUserPoolClientInput) (any, *ap
 	if aerr := rotationSpec(in.RefreshTokenRotation, &spec); aerr != nil {
 		return nil, aerr
 	}
+	spec.oauth = oauthSettings{
+		callbackURLs: in.CallbackURLs,
+		logoutURLs:   in.LogoutURLs,
+		scopes:       in.AllowedOAuthScopes,
+		providers:    in.SupportedIdentityProviders,
+	}
+	// As in Cognito, the OAuth flows are only on with
+	// AllowedOAuthFlowsUserPoolClient; the wire API has no default flow.
+	if in.AllowedOAuthFlowsUserPoolClient {
+		if len(in.AllowedOAuthFlows) == 0 {
+			return nil, apiErr(errInvalidParameter, "AllowedOAuthFlows must be given when AllowedOAuthFlowsUserPoolClient is true")
+		}
+		if len(in.AllowedOAuthScopes) == 0 {
+			return nil, apiErr(errInvalidParameter, "AllowedOAuthScopes must be given when AllowedOAuthFlowsUserPoolClient is true")
+		}
+		spec.oauth.flows = in.AllowedOAuthFlows
+	}
+	spec.oauth.wire = true
 	c, aerr := s.createClientLocked(in.UserPoolId, spec)
 	if aerr != nil {
 		return nil, aerr

@@ -111,6 +111,22 @@ type ClientConfig struct {
 	// refresh token stays usable, so that clients can retry (0–60s, whole
 	// seconds; 0 refuses it at once).
 	RotationGracePeriod time.Duration
+
+	// The hosted UI (see hostedui.go). CallbackURLs are the redirect_uri
+	// values /oauth2/authorize accepts, compared exactly; LogoutURLs the
+	// logout_uri values /logout accepts.
+	CallbackURLs, LogoutURLs []string
+	// AllowedOAuthFlows are "code", "implicit" and "client_credentials".
+	// Default ["code"] when CallbackURLs is set, none otherwise. (The
+	// emulator's hosted UI serves the code flow only.)
+	AllowedOAuthFlows []string
+	// AllowedOAuthScopes are the scopes the client may ask for. Default
+	// openid, email, profile and aws.cognito.signin.user.admin.
+	AllowedOAuthScopes []string
+	// SupportedIdentityProviders are the sign-in options of the hosted UI.
+	// None means COGNITO (the pool's own users, the only option the
+	// emulator can show).
+	SupportedIdentityProviders []string
 }
 
 // CreateUserPoolClient creates an app client in a pool and returns its id
@@ -126,6 +142,13 @@ func (s *Server) CreateUserPoolClient(userPoolID string, cfg ClientConfig) (clie
 		rotationSet:       cfg.RefreshTokenRotation || cfg.RotationGracePeriod != 0,
 		rotation:          cfg.RefreshTokenRotation,
 		rotationGrace:     cfg.RotationGracePeriod,
+		oauth: oauthSettings{
+			callbackURLs: cfg.CallbackURLs,
+			logoutURLs:   cfg.LogoutURLs,
+			flows:        cfg.AllowedOAuthFlows,
+			scopes:       cfg.AllowedOAuthScopes,
+			providers:    cfg.SupportedIdentityProviders,
+		},
 	}
 	if spec.name == "" {
 		spec.name = "cognitotest"

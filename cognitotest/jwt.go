@@ -166,6 +166,13 @@ func (s *Server) newRefreshTokenString() string {
 // access tokens that go with it. deviceKey, when set, binds them to a device:
 // the access token names it and refreshing needs it.
 func (s *Server) issueTokensLocked(c *appClient, p *userPool, u *poolUser, deviceKey string) (*authResultJSON, *apiError) {
+	return s.issueGrantLocked(c, p, u, deviceKey, nil, "")
+}
+
+// issueGrantLocked is issueTokensLocked for a hosted UI sign-in too: scopes
+// (nil for the API) and the OpenID Connect nonce are recorded with the
+// refresh token.
+func (s *Server) issueGrantLocked(c *appClient, p *userPool, u *poolUser, deviceKey string, scopes []string, nonce string) (*authResultJSON, *apiError) {
 	now := s.now()
 	rt := &refreshToken{
 		userPoolID: p.id,
@@ -176,9 +183,12 @@ func (s *Server) issueTokensLocked(c *appClient, p *userPool, u *poolUser, devic
 		authTime:   now,
 		expires:    now.Add(c.refreshValidity),
 		deviceKey:  deviceKey,
+		scopes:     scopes,
+		nonce:      nonce,
 	}
 	tok := s.newRefreshTokenString()
 	res, aerr := s.issueFromRefreshLocked(c, p, u, rt)
+	rt.nonce = ""
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -214,12 +224,16 @@ func (s *Server) issueFromRefreshLocked(c *appClient, p *userPool, u *poolUser, 
 			idClaims[k] = v
 		}
 	}
+	scope := "aws.cognito.signin.user.admin"
+	if rt.scopes != nil {
+		scope = strings.Join(rt.scopes, " ")
+	}
 	accessClaims := map[string]any{
 		"sub":        u.sub,
 		"iss":        s.issuer(p.id),
 		"client_id":  c.id,
 		"token_use":  "access",
-		"scope":      "aws.cognito.signin.user.admin",
+		"scope":      scope,
 		"auth_time":  rt.authTime.Unix(),
 		"iat":        iat,
 		"exp":        now.Add(c.accessValidity).Unix(),
@@ -231,13 +245,28 @@ func (s *Server) issueFromRefreshLocked(c *appClient, p *userPool, u *poolUser, 
 	if rt.deviceKey != "" {
 		accessClaims["device_key"] = rt.deviceKey
 	}
-	idTok, err := s.signJWT(idClaims)
-	if err != nil {
-		return nil, apiErr("InternalErrorException", "signing failed")
+	if rt.scopes != nil {
+		// What Cognito's token endpoint adds: the access token's version,
+		// and in the ID token the access token's hash and the nonce.
+		accessClaims["version"] = 2
 	}
 	accessTok, err := s.signJWT(accessClaims)
 	if err != nil {
 		return nil, apiErr("InternalErrorException", "signing failed")
+	}
+	var idTok string
+	if rt.scopes == nil || contains(rt.scopes, "openid") {
+		if rt.scopes != nil {
+			sum := sha256.Sum256([]byte(accessTok))
+			idClaims["at_hash"] = base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
+			if rt.nonce != "" {
+				idClaims["nonce"] = rt.nonce
+			}
+		}
+		idTok, err = s.signJWT(idClaims)
+		if err != nil {
+			return nil, apiErr("InternalErrorException", "signing failed")
+		}
 	}
 	return &authResultJSON{
 		AccessToken: accessTok,
@@ -259,35 +288,50 @@ func (s *Server) poolFromIssuer(iss string) *userPool {
 
 // accessTokenUserLocked checks an access token for GetUser and friends.
 func (s *Server) accessTokenUserLocked(token string) (*userPool, *poolUser, *apiError) {
+	p, u, claims, aerr := s.accessTokenClaimsLocked(token)
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	// The user pool API takes access tokens that carry this scope: every
+	// API sign-in's, and a hosted UI sign-in's that asked for it.
+	if !contains(strings.Fields(claimString(claims, "scope")), scopeAdmin) {
+		return nil, nil, apiErr(errNotAuthorized, "Access Token does not have required scopes")
+	}
+	return p, u, nil
+}
+
+// accessTokenClaimsLocked checks an access token (signature, pool, expiry,
+// revocation, user) whatever its scopes, and returns its claims too.
+func (s *Server) accessTokenClaimsLocked(token string) (*userPool, *poolUser, map[string]any, *apiError) {
 	if token == "" {
-		return nil, nil, missingParam("AccessToken")
+		return nil, nil, nil, missingParam("AccessToken")
 	}
 	claims, err := s.parseJWT(token)
 	if err != nil || claimString(claims, "token_use") != "access" {
-		return nil, nil, apiErr(errNotAuthorized, msgAccessTokenInvalid)
+		return nil, nil, nil, apiErr(errNotAuthorized, msgAccessTokenInvalid)
 	}
 	p := s.poolFromIssuer(claimString(claims, "iss"))
 	if p == nil {
-		return nil, nil, apiErr(errNotAuthorized, msgAccessTokenInvalid)
+		return nil, nil, nil, apiErr(errNotAuthorized, msgAccessTokenInvalid)
 	}
 	exp, ok := claimTime(claims, "exp")
 	if !ok {
-		return nil, nil, apiErr(errNotAuthorized, msgAccessTokenInvalid)
+		return nil, nil, nil, apiErr(errNotAuthorized, msgAccessTokenInvalid)
 	}
 	if !s.now().Before(exp) {
-		return nil, nil, apiErr(errNotAuthorized, msgAccessTokenExpired)
+		return nil, nil, nil, apiErr(errNotAuthorized, msgAccessTokenExpired)
 	}
 	if s.idp.revokedOrigins[claimString(claims, "origin_jti")] {
-		return nil, nil, apiErr(errNotAuthorized, msgAccessTokenRevoked)
+		return nil, nil, nil, apiErr(errNotAuthorized, msgAccessTokenRevoked)
 	}
 	u := p.users[p.key(claimString(claims, "username"))]
 	if u == nil || u.sub != claimString(claims, "sub") {
-		return nil, nil, apiErr(errUserNotFound, msgUserDoesNotExist)
+		return nil, nil, nil, apiErr(errUserNotFound, msgUserDoesNotExist)
 	}
 	if !u.enabled {
-		return nil, nil, apiErr(errNotAuthorized, msgUserDisabled)
+		return nil, nil, nil, apiErr(errNotAuthorized, msgUserDisabled)
 	}
-	return p, u, nil
+	return p, u, claims, nil
 }
 
 // verifyIDToken checks an ID token issued by this emulator: RS256 signature with the pool's key, not expired (s.now()), token_use "id", not revoked. It returns the user pool id (from iss), the "sub" claim and the client id (aud).
@@ -409,7 +453,10 @@ func (s *Server) serveWellKnown(w http.ResponseWriter, r *http.Request) bool {
 			"token_endpoint":                        base + "/oauth2/token",
 			"userinfo_endpoint":                     base + "/oauth2/userInfo",
 			"end_session_endpoint":                  base + "/logout",
-			"response_types_supported":              []string{"code", "token"},
+			"revocation_endpoint":                   base + "/oauth2/revoke",
+			"response_types_supported":              []string{"code"},
+			"grant_types_supported":                 []string{"authorization_code", "refresh_token"},
+			"code_challenge_methods_supported":      []string{"S256"},
 			"scopes_supported":                      []string{"openid", "email", "phone", "profile"},
 			"subject_types_supported":               []string{"public"},
 			"id_token_signing_alg_values_supported": []string{"RS256"},

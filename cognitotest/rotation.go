@@ -130,12 +130,20 @@ func (s *Server) opGetTokensFromRefreshToken(in *getTokensFromRefreshTokenInput)
 	if aerr != nil {
 		return nil, aerr
 	}
+	res, aerr := s.refreshGrantLocked(c, p, u, rt)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return map[string]any{"AuthenticationResult": res}, nil
+}
+
+// refreshGrantLocked issues tokens for a refresh token that passed
+// checkRefreshTokenLocked, rotating it when the client rotates refresh
+// tokens (the result then carries the new refresh token). It serves
+// GetTokensFromRefreshToken and the hosted UI's refresh_token grant.
+func (s *Server) refreshGrantLocked(c *appClient, p *userPool, u *poolUser, rt *refreshToken) (*authResultJSON, *apiError) {
 	if !c.rotation {
-		res, aerr := s.issueFromRefreshLocked(c, p, u, rt)
-		if aerr != nil {
-			return nil, aerr
-		}
-		return map[string]any{"AuthenticationResult": res}, nil
+		return s.issueFromRefreshLocked(c, p, u, rt)
 	}
 	if rt.successor != "" {
 		// A retry within the grace period: the replacement already made,
@@ -152,7 +160,7 @@ func (s *Server) opGetTokensFromRefreshToken(in *getTokensFromRefreshTokenInput)
 			return nil, aerr
 		}
 		res.RefreshToken = headTok
-		return map[string]any{"AuthenticationResult": res}, nil
+		return res, nil
 	}
 	next := &refreshToken{
 		userPoolID: rt.userPoolID,
@@ -163,6 +171,7 @@ func (s *Server) opGetTokensFromRefreshToken(in *getTokensFromRefreshTokenInput)
 		authTime:   rt.authTime,
 		expires:    rt.expires, // the family keeps the sign-in's lifetime
 		deviceKey:  rt.deviceKey,
+		scopes:     rt.scopes,
 	}
 	res, aerr := s.issueFromRefreshLocked(c, p, u, next)
 	if aerr != nil {
@@ -173,7 +182,7 @@ func (s *Server) opGetTokensFromRefreshToken(in *getTokensFromRefreshTokenInput)
 	rt.successor = tok
 	rt.graceEnds = s.now().Add(c.rotationGrace)
 	res.RefreshToken = tok
-	return map[string]any{"AuthenticationResult": res}, nil
+	return res, nil
 }
 
 // refreshTokenLocked finds a refresh token issued to client c.

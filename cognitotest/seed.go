@@ -14,10 +14,13 @@ type Demo struct {
 	ClientSecret   string // empty unless DemoOptions.ClientSecret
 	IdentityPoolID string
 	RoleARN        string
-	Bucket         string
-	Username       string
-	Password       string
-	Objects        []string
+	// GuestRoleARN is the identity pool's unauthenticated role, set when
+	// DemoOptions.AllowGuests.
+	GuestRoleARN string
+	Bucket       string
+	Username     string
+	Password     string
+	Objects      []string
 }
 
 // DemoOptions tune SeedDemo. The zero value seeds the standard demo.
@@ -46,6 +49,16 @@ type DemoOptions struct {
 	// client's refresh-token rotation.
 	RefreshTokenRotation bool
 	RotationGracePeriod  time.Duration
+	// CallbackURLs registers hosted UI callback URLs on the app client
+	// (for example "http://localhost:8976/callback"), which enables the
+	// authorization code flow with the default scopes.
+	CallbackURLs []string
+	// OpenIDProviders are external providers the identity pool trusts
+	// (tokens from Server.ExternalToken).
+	OpenIDProviders []string
+	// AllowGuests lets the identity pool hand out unauthenticated (guest)
+	// identities, with the role Demo.GuestRoleARN.
+	AllowGuests bool
 }
 
 // SeedDemo creates a user pool with an app client (SRP, password and
@@ -78,6 +91,7 @@ func (s *Server) SeedDemo(o DemoOptions) (*Demo, error) {
 		Name: "cognito-login-demo", GenerateSecret: o.ClientSecret,
 		ExplicitAuthFlows:    append([]string{"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}, o.ExtraFlows...),
 		RefreshTokenRotation: o.RefreshTokenRotation, RotationGracePeriod: o.RotationGracePeriod,
+		CallbackURLs: o.CallbackURLs,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("seeding the app client: %w", err)
@@ -92,8 +106,16 @@ func (s *Server) SeedDemo(o DemoOptions) (*Demo, error) {
 	if err = s.CreateRole(d.RoleARN, o.RoleMaxSession); err != nil {
 		return nil, fmt.Errorf("seeding the role: %w", err)
 	}
+	if o.AllowGuests {
+		d.GuestRoleARN = "arn:aws:iam::123456789012:role/CognitoDemoUnauthenticated"
+		if err = s.CreateRole(d.GuestRoleARN, time.Hour); err != nil {
+			return nil, fmt.Errorf("seeding the guest role: %w", err)
+		}
+	}
 	d.IdentityPoolID, err = s.CreateIdentityPool(IdentityPoolConfig{
 		Name: "demo_identities", UserPoolID: d.UserPoolID, ClientID: d.ClientID, AuthenticatedRoleARN: d.RoleARN,
+		AllowUnauthenticated: o.AllowGuests, UnauthenticatedRoleARN: d.GuestRoleARN,
+		OpenIDProviders: o.OpenIDProviders,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("seeding the identity pool: %w", err)

@@ -242,7 +242,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		s.serveOp(w, r, protoSTS, op, func(w http.ResponseWriter) { s.handleSTS(w, r, op, form, body) })
 	default:
-		if s.serveWellKnown(w, r) {
+		if s.serveHostedUI(w, r) || s.serveWellKnown(w, r) {
 			return
 		}
 		s.handleS3(w, r)
