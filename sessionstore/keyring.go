@@ -28,10 +28,9 @@ const (
 	// damaged header or a misbehaving keyring cannot make one run forever.
 	keyringMaxChunks = 4096
 
-	keyringFormat       = "sessionstore-keyring"
-	keyringIndexFormat  = "sessionstore-keyring-index"
-	keyringVersion      = 1
-	keyringLoadAttempts = 5
+	keyringFormat      = "sessionstore-keyring"
+	keyringIndexFormat = "sessionstore-keyring-index"
+	keyringVersion     = 1
 
 	// DefaultKeyringTimeout is how long one keyring call may take before
 	// KeyringStore gives up on it (see WithKeyringTimeout).
@@ -309,49 +308,47 @@ func (s *KeyringStore) readChunks(name string, h keyringHeader) ([]byte, error) 
 
 // Load implements Store. A header or chunks this program cannot read give
 // an error (not ErrNotFound) that says to log in again.
+//
+// It reads without a lock; if a Save or Delete switched slots under it (a
+// torn read), it reads once more holding the lock those take, so a reader
+// is never starved by writers and never returns a mix.
 func (s *KeyringStore) Load(name string) ([]byte, error) {
 	if err := ValidateName(name); err != nil {
 		return nil, err
 	}
-	sameHeader := 0
-	var last error
-	for range keyringLoadAttempts {
-		raw, err := s.get(name)
-		if errors.Is(err, errItemNotFound) {
-			return nil, s.notFound(name)
-		}
-		if err != nil {
-			return nil, s.itemError("read", name, err)
-		}
-		h, err := parseHeader(raw)
-		if err != nil {
-			return nil, s.damaged(name, err)
-		}
-		data, err := s.readChunks(name, h)
-		var torn *tornRead
-		if !errors.As(err, &torn) {
-			return data, err
-		}
-		last = err
-		// A Save or Delete may have switched slots under us: look again.
-		again, err := s.get(name)
-		if errors.Is(err, errItemNotFound) {
-			return nil, s.notFound(name)
-		}
-		if err != nil {
-			return nil, s.itemError("read", name, err)
-		}
-		if again == raw {
-			// Saves in a row can bring back the same header (same slot
-			// and blob), so one repeat is not yet proof of damage.
-			if sameHeader++; sameHeader == 2 {
-				return nil, s.damaged(name, torn)
-			}
-		} else {
-			sameHeader = 0
-		}
+	data, err := s.loadOnce(name)
+	var torn *tornRead
+	if !errors.As(err, &torn) {
+		return data, err
 	}
-	return nil, fmt.Errorf("sessionstore: the session %q in the keyring (service %q) kept changing while it was read (%v); try again", name, s.service, last)
+	unlock, lerr := s.lockName(name)
+	if lerr != nil {
+		return nil, fmt.Errorf("sessionstore: the session %q in the keyring (service %q) changed while it was read, and waiting for the process changing it failed (%v); try again", name, s.service, lerr)
+	}
+	defer unlock()
+	data, err = s.loadOnce(name)
+	if errors.As(err, &torn) {
+		// Nobody is writing: the items really disagree.
+		return nil, s.damaged(name, torn)
+	}
+	return data, err
+}
+
+// loadOnce reads the header and its chunks; a *tornRead error means they
+// did not match.
+func (s *KeyringStore) loadOnce(name string) ([]byte, error) {
+	raw, err := s.get(name)
+	if errors.Is(err, errItemNotFound) {
+		return nil, s.notFound(name)
+	}
+	if err != nil {
+		return nil, s.itemError("read", name, err)
+	}
+	h, err := parseHeader(raw)
+	if err != nil {
+		return nil, s.damaged(name, err)
+	}
+	return s.readChunks(name, h)
 }
 
 // currentHeader returns the stored header of name; ok is false when there
