@@ -656,6 +656,7 @@ func (c *Client) Logout(ctx context.Context, global bool) error {
 		return err
 	}
 	_ = st.Delete(c.pendingName())
+	_ = st.Delete(c.guestName()) // cached guest credentials go too
 	s, err := c.load(st)
 	if errors.Is(err, ErrLoginRequired) {
 		return st.Delete(c.env.Name)

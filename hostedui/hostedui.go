@@ -238,7 +238,7 @@ func Login(ctx context.Context, cfg Config, open Opener) (*Tokens, error) {
 	select {
 	case res = <-done:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("waiting for the hosted UI's redirect to %s: %w", conf.RedirectURL, ctx.Err())
+		return nil, fmt.Errorf("waiting for the hosted UI's redirect to %s: %w (if the browser shows redirect_mismatch, register exactly that callback URL on the app client, or set redirect_port to one that is)", conf.RedirectURL, ctx.Err())
 	}
 	if res.err != nil {
 		return nil, res.err

@@ -265,6 +265,12 @@ func TestGuestCredentials(t *testing.T) {
 	wantCounts(t, h.emu, map[string]int{})
 	// Guests do not make a signed-in session.
 	wantExit(t, h.run("", "credentials"), 3)
+	// logout forgets cached guest credentials too.
+	h.mustRun("", "logout")
+	h.emu.ResetCounts()
+	if q := decodeProcess(t, h.mustRun("", "credentials", "--guest").stdout); q.AccessKeyID == p.AccessKeyID {
+		t.Errorf("guest credentials survived logout")
+	}
 
 	h2 := newHarness(t, cognitotest.DemoOptions{})
 	wantExit(t, h2.run("", "credentials", "--guest"), 1, "GetId")
