@@ -26,6 +26,8 @@ identity pool, a role and a bucket, then run the same code as
 called, how many requests, and how long it took. The listing goes to standard
 output. Nothing is written outside a temporary directory, and your own config,
 sessions and AWS settings are neither read nor touched.`,
+		Example: `  cognito-login demo
+  cognito-login --debug demo      # also log each step`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return demoRun(cmd.Context(), a)

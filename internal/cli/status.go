@@ -15,7 +15,12 @@ func newStatusCmd(a *App) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
 		Short: "Show the session: user, identity id, token and credential expiry",
-		Args:  cobra.NoArgs,
+		Long: `Show the stored session of the environment: who is signed in, the identity id,
+when the tokens and the cached credentials expire, and whether the session can
+still be refreshed. It makes no network call. Exits 3 when a login is needed.`,
+		Example: `  cognito-login status
+  cognito-login --env prod status`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return statusRun(cmd.Context(), a)
 		},
