@@ -20,17 +20,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	ci "github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+
+	"github.com/loginwithcognito/cognitologin/internal/awserr"
 )
 
 // ProviderName is written into aws.Credentials.Source.
@@ -153,7 +152,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	s := e.Op + ": " + describeFailure(e.Err)
+	s := e.Op + ": " + awserr.Describe(e.Err)
 	if e.Hint != "" {
 		s += ": " + e.Hint
 	}
@@ -167,82 +166,13 @@ func (e *Error) Unwrap() error { return e.Err }
 // server error, a connection that failed or timed out, an answer cut off)
 // and the SDK's own retries did not get through. A refusal (the identity
 // pool does not accept the tokens, no such pool, …) is not retryable.
-func (e *Error) Retryable() bool { return transient(e.Err) }
-
-// transient reports whether err is a failure that may pass by itself:
-// what the SDK's standard retryer retries (throttling, HTTP 500, 502, 503
-// and 504, connection errors, timeouts) and an answer cut off before its
-// end. A cancelled context is not transient.
-func transient(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return true
-	}
-	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
-}
-
-// describeFailure says in a few words how an SDK call failed: what the
-// service answered, or what happened on the way. Errors that did not come
-// from the SDK are returned as they are.
-func describeFailure(err error) string {
-	if err == nil {
-		return "failed"
-	}
-	var ae smithy.APIError
-	var de *smithy.DeserializationError
-	var ce interface{ ConnectionError() bool }
-	var te interface{ Timeout() bool }
-	var s string
-	switch {
-	case errors.As(err, &ae):
-		what := "the service refused the request"
-		if transient(err) {
-			what = "the service is unavailable"
-			if _, ok := retry.DefaultThrottleErrorCodes[ae.ErrorCode()]; ok {
-				what = "the service is throttling requests"
-			}
-		}
-		s = what + " (" + ae.ErrorCode()
-		if msg := ae.ErrorMessage(); msg != "" {
-			s += ": " + msg
-		}
-		var re interface{ HTTPStatusCode() int }
-		if errors.As(err, &re) && re.HTTPStatusCode() != 0 {
-			s += fmt.Sprintf(", HTTP %d", re.HTTPStatusCode())
-		}
-		s += ")"
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		s = "the answer was cut off (the connection closed before its end)"
-	case errors.As(err, &de):
-		s = "the service's answer could not be read (" + de.Err.Error() + ")"
-	case errors.As(err, &ce) && ce.ConnectionError(), errors.As(err, &te) && te.Timeout():
-		what := "the connection failed"
-		if errors.As(err, &te) && te.Timeout() {
-			what = "the request timed out"
-		}
-		cause := err.Error()
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			cause = ue.Err.Error()
-		}
-		s = what + " (" + cause + ")"
-	default:
-		return err.Error()
-	}
-	var me *retry.MaxAttemptsError
-	if errors.As(err, &me) && me.Attempt > 1 {
-		s += fmt.Sprintf(" after %d attempts", me.Attempt)
-	}
-	return s
-}
+func (e *Error) Retryable() bool { return awserr.Transient(e.Err) }
 
 func wrap(op string, err error) error {
 	e := &Error{Op: op, Err: err}
 	var de *smithy.DeserializationError
 	switch {
-	case transient(err):
+	case awserr.Transient(err):
 		e.Hint = "this is likely temporary: try again in a moment"
 	case errors.As(err, &de):
 		e.Hint = "check the endpoint (AWS_ENDPOINT_URL) and any proxy in between; if it persists, try again later"

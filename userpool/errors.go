@@ -3,13 +3,11 @@ package userpool
 import (
 	"errors"
 	"fmt"
-	"io"
-	"net/url"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
+
+	"github.com/loginwithcognito/cognitologin/internal/awserr"
 )
 
 // Sentinel errors for the outcomes a caller acts on. Errors returned by this
@@ -74,10 +72,10 @@ func (e *Error) Error() string {
 			if msg := serviceMessage(e.Err); msg != "" && !strings.EqualFold(strings.TrimSuffix(msg, "."), e.Kind.Error()) {
 				fmt.Fprintf(&b, " (%s)", msg)
 			}
-			b.WriteString(attemptsNote(e.Err))
+			b.WriteString(awserr.AttemptsNote(e.Err))
 		}
 	} else if e.Err != nil {
-		b.WriteString(describeFailure(e.Err))
+		b.WriteString(awserr.Describe(e.Err))
 	}
 	if e.Hint != "" {
 		b.WriteString(": ")
@@ -106,86 +104,7 @@ func (e *Error) Retryable() bool {
 	if e.Kind != nil {
 		return e.Kind == ErrTooManyRequests
 	}
-	return transient(e.Err)
-}
-
-// transient reports whether err is a failure that may pass by itself:
-// what the SDK's standard retryer retries (throttling, HTTP 500, 502, 503
-// and 504, connection errors, timeouts) and an answer cut off before its
-// end. A cancelled context is not transient.
-func transient(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return true
-	}
-	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
-}
-
-// describeFailure says in a few words how an SDK call failed: what the
-// service answered, or what happened on the way. Errors that did not come
-// from the SDK are returned as they are.
-func describeFailure(err error) string {
-	var ae smithy.APIError
-	var de *smithy.DeserializationError
-	var ce interface{ ConnectionError() bool }
-	var te interface{ Timeout() bool }
-	var s string
-	switch {
-	case errors.As(err, &ae):
-		what := "the service refused the request"
-		status := httpStatus(err)
-		if transient(err) {
-			what = "the service is unavailable"
-			if _, ok := retry.DefaultThrottleErrorCodes[ae.ErrorCode()]; ok {
-				what = "the service is throttling requests"
-			}
-		}
-		s = what + " (" + ae.ErrorCode()
-		if msg := ae.ErrorMessage(); msg != "" {
-			s += ": " + msg
-		}
-		if status != 0 {
-			s += fmt.Sprintf(", HTTP %d", status)
-		}
-		s += ")"
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		s = "the answer was cut off (the connection closed before its end)"
-	case errors.As(err, &de):
-		s = "the service's answer could not be read (" + de.Err.Error() + ")"
-	case errors.As(err, &ce) && ce.ConnectionError(), errors.As(err, &te) && te.Timeout():
-		what := "the connection failed"
-		if errors.As(err, &te) && te.Timeout() {
-			what = "the request timed out"
-		}
-		cause := err.Error()
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			cause = ue.Err.Error()
-		}
-		s = what + " (" + cause + ")"
-	default:
-		return err.Error()
-	}
-	return s + attemptsNote(err)
-}
-
-// attemptsNote is " after N attempts" when the SDK retried.
-func attemptsNote(err error) string {
-	var me *retry.MaxAttemptsError
-	if errors.As(err, &me) && me.Attempt > 1 {
-		return fmt.Sprintf(" after %d attempts", me.Attempt)
-	}
-	return ""
-}
-
-func httpStatus(err error) int {
-	var re interface{ HTTPStatusCode() int }
-	if errors.As(err, &re) {
-		return re.HTTPStatusCode()
-	}
-	return 0
+	return awserr.Transient(e.Err)
 }
 
 // hintTransient and hintUnreadable are the hints of failures that are not
@@ -213,7 +132,7 @@ func classify(op string, err error) error {
 	if !errors.As(err, &ae) {
 		var de *smithy.DeserializationError
 		switch {
-		case transient(err):
+		case awserr.Transient(err):
 			e.Hint = hintTransient
 		case errors.As(err, &de):
 			e.Hint = hintUnreadable
@@ -257,7 +176,7 @@ func classify(op string, err error) error {
 			e.Kind, e.Hint = ErrFlowNotEnabled, "enable the flow on the app client, or choose another auth_flow"
 		}
 	default:
-		if transient(err) {
+		if awserr.Transient(err) {
 			e.Hint = hintTransient
 		}
 	}
