@@ -88,18 +88,7 @@ func (s *Server) ExternalToken(provider, subject, audience string, ttl time.Dura
 		"iat": now.Unix(),
 		"exp": now.Add(ttl).Unix(),
 	}
-	hb, _ := json.Marshal(map[string]string{"alg": "RS256", "kid": key.kid, "typ": "JWT"})
-	cb, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	input := base64.RawURLEncoding.EncodeToString(hb) + "." + base64.RawURLEncoding.EncodeToString(cb)
-	sum := sha256.Sum256([]byte(input))
-	sig, err := rsa.SignPKCS1v15(nil, key.priv, crypto.SHA256, sum[:])
-	if err != nil {
-		return "", err
-	}
-	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
+	return signRS256(key.priv, key.kid, "JWT", claims)
 }
 
 // loginRefusal is why a login token was refused: public is what the

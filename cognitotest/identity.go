@@ -648,18 +648,7 @@ func (s *Server) openIDToken(ident identitySnapshot, providers []string) (string
 		Iss: openIDIssuer, Sub: ident.id, Aud: ident.poolID, Amr: amr,
 		Exp: now.Add(openIDLifetime).Unix(), Iat: now.Unix(),
 	}
-	header, _ := json.Marshal(map[string]string{"kid": kid, "typ": "JWS", "alg": "RS256"})
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	signing := base64.RawURLEncoding.EncodeToString(header) + "." + base64.RawURLEncoding.EncodeToString(payload)
-	sum := sha256.Sum256([]byte(signing))
-	sig, err := rsa.SignPKCS1v15(nil, key, crypto.SHA256, sum[:])
-	if err != nil {
-		return "", err
-	}
-	return signing + "." + base64.RawURLEncoding.EncodeToString(sig), nil
+	return signRS256(key, kid, "JWS", claims)
 }
 
 var errOpenIDExpired = errors.New("token expired")

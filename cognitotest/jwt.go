@@ -58,21 +58,7 @@ func (s *Server) signJWT(claims map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	hb, err := json.Marshal(map[string]string{"kid": key.kid, "alg": "RS256"})
-	if err != nil {
-		return "", err
-	}
-	cb, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	input := base64.RawURLEncoding.EncodeToString(hb) + "." + base64.RawURLEncoding.EncodeToString(cb)
-	sum := sha256.Sum256([]byte(input))
-	sig, err := rsa.SignPKCS1v15(nil, key.priv, crypto.SHA256, sum[:])
-	if err != nil {
-		return "", err
-	}
-	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
+	return signRS256(key.priv, key.kid, "", claims)
 }
 
 // maxTokenLength bounds what parseJWT looks at; Cognito's are ~1 KB.
