@@ -48,12 +48,15 @@ func demoRun(ctx context.Context, a *App) error {
 
 	start := time.Now()
 	emu := cognitotest.NewServer(cognitotest.Options{})
+	if err := emu.GenerateKeys(); err != nil {
+		return err
+	}
 	url, err := emu.Start("")
 	if err != nil {
 		return err
 	}
 	defer emu.Close()
-	fmt.Fprintf(w, "[1/5] emulator listening at %s (%s)\n", url, since(start))
+	fmt.Fprintf(w, "[1/5] emulator listening at %s, token signing key generated (%s)\n", url, since(start))
 
 	start = time.Now()
 	d, err := emu.SeedDemo(cognitotest.DemoOptions{})

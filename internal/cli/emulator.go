@@ -61,6 +61,9 @@ func emulatorRun(ctx context.Context, opts *EmulatorOptions) error {
 		}
 	}}
 	emu := cognitotest.NewServer(o)
+	if err := emu.GenerateKeys(); err != nil {
+		return err
+	}
 	url, err := emu.Start(opts.Addr)
 	if err != nil {
 		return err
