@@ -3,6 +3,7 @@ package cognitotest
 import (
 	"crypto/subtle"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 )
@@ -317,15 +318,7 @@ func (s *Server) mfaChallengeLocked(c *appClient, p *userPool, u *poolUser, st s
 	plan := p.mfaPlanFor(u)
 	switch {
 	case len(plan.setup) > 0:
-		sess := s.newSessionLocked(c, p, u, challengeMFASetup)
-		sess.st = st
-		sess.choices = plan.setup
-		b, _ := json.Marshal(plan.setup)
-		return authOutput{
-			ChallengeName:       challengeMFASetup,
-			ChallengeParameters: map[string]string{"MFAS_CAN_SETUP": string(b)},
-			Session:             sess.id,
-		}, true
+		return s.choiceChallengeLocked(c, p, u, st, challengeMFASetup, "MFAS_CAN_SETUP", plan.setup), true
 	case len(plan.factors) == 0:
 		return authOutput{}, false
 	case len(plan.factors) == 1:
@@ -335,15 +328,35 @@ func (s *Server) mfaChallengeLocked(c *appClient, p *userPool, u *poolUser, st s
 		_, out := s.startCodeChallengeLocked(c, p, u, st, plan.preferred, PurposeMFA, "")
 		return out, true
 	}
-	sess := s.newSessionLocked(c, p, u, challengeSelectMFA)
+	return s.choiceChallengeLocked(c, p, u, st, challengeSelectMFA, "MFAS_CAN_CHOOSE", plan.factors), true
+}
+
+// choiceChallengeLocked opens a challenge that offers choices (MFA_SETUP,
+// SELECT_MFA_TYPE, SELECT_CHALLENGE): a session remembering them, and,
+// when listParam is set, the choices as a JSON list in that parameter.
+func (s *Server) choiceChallengeLocked(c *appClient, p *userPool, u *poolUser, st signInState, name, listParam string, choices []string) authOutput {
+	sess := s.newSessionLocked(c, p, u, name)
 	sess.st = st
-	sess.choices = plan.factors
-	b, _ := json.Marshal(plan.factors)
-	return authOutput{
-		ChallengeName:       challengeSelectMFA,
-		ChallengeParameters: map[string]string{"MFAS_CAN_CHOOSE": string(b)},
-		Session:             sess.id,
-	}, true
+	sess.choices = choices
+	params := map[string]string{}
+	if listParam != "" {
+		b, _ := json.Marshal(choices)
+		params[listParam] = string(b)
+	}
+	return authOutput{ChallengeName: name, ChallengeParameters: params, Session: sess.id}
+}
+
+// choiceAnswerLocked reads the ANSWER to a choice challenge and checks it
+// is one of the choices offered; notOffered words the refusal.
+func choiceAnswerLocked(sess *authSession, resp map[string]string, notOffered func(answer string) string) (string, *apiError) {
+	answer := resp["ANSWER"]
+	if answer == "" {
+		return "", missingParam("ANSWER")
+	}
+	if !contains(sess.choices, answer) {
+		return "", apiErr(errInvalidParameter, "%s", notOffered(answer))
+	}
+	return answer, nil
 }
 
 // startCodeChallengeLocked opens an SMS_MFA, SMS_OTP, EMAIL_OTP or
@@ -477,12 +490,11 @@ func (s *Server) respondSelectMFALocked(c *appClient, p *userPool, sessionID str
 	if aerr != nil {
 		return nil, aerr
 	}
-	answer := resp["ANSWER"]
-	if answer == "" {
-		return nil, missingParam("ANSWER")
-	}
-	if !contains(sess.choices, answer) {
-		return nil, apiErr(errInvalidParameter, "Invalid ANSWER %q: the MFA types to choose from are %s", answer, strings.Join(sess.choices, ", "))
+	answer, aerr := choiceAnswerLocked(sess, resp, func(a string) string {
+		return fmt.Sprintf("Invalid ANSWER %q: the MFA types to choose from are %s", a, strings.Join(sess.choices, ", "))
+	})
+	if aerr != nil {
+		return nil, aerr
 	}
 	s.dropSessionLocked(sess.id)
 	_, out := s.startCodeChallengeLocked(c, p, u, sess.st, answer, PurposeMFA, "")

@@ -67,15 +67,9 @@ func (s *Server) initiateUserAuthLocked(c *appClient, p *userPool, params map[st
 	if pref != "" && contains(avail, pref) {
 		return s.startFirstFactorLocked(c, p, u, st, pref, params)
 	}
-	sess := s.newSessionLocked(c, p, u, challengeSelectChallenge)
-	sess.st = st
-	sess.choices = avail
-	return authOutput{
-		ChallengeName:       challengeSelectChallenge,
-		AvailableChallenges: avail,
-		ChallengeParameters: map[string]string{},
-		Session:             sess.id,
-	}, nil
+	out := s.choiceChallengeLocked(c, p, u, st, challengeSelectChallenge, "", avail)
+	out.AvailableChallenges = avail
+	return out, nil
 }
 
 // startFirstFactorLocked runs the first factor a USER_AUTH sign-in chose;
@@ -113,12 +107,11 @@ func (s *Server) respondSelectChallengeLocked(c *appClient, p *userPool, session
 	if aerr != nil {
 		return nil, aerr
 	}
-	answer := resp["ANSWER"]
-	if answer == "" {
-		return nil, missingParam("ANSWER")
-	}
-	if !contains(sess.choices, answer) {
-		return nil, apiErr(errInvalidParameter, "%s is not an available challenge for this user", answer)
+	answer, aerr := choiceAnswerLocked(sess, resp, func(a string) string {
+		return a + " is not an available challenge for this user"
+	})
+	if aerr != nil {
+		return nil, aerr
 	}
 	s.dropSessionLocked(sess.id)
 	st := sess.st
