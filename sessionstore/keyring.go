@@ -99,9 +99,10 @@ func withKeyringBackend(b keyringBackend) Option {
 //     keyring that no header points to; they have predictable accounts and
 //     the next Save or Delete of that name removes them, but until then
 //     they stay in the keyring (never on disk);
-//   - the index is updated after the keyring, so a crash in between leaves
-//     List out of date (a name missing, or listed while Load says
-//     ErrNotFound) until the next Save or Delete of that name;
+//   - Save adds the name to the index before it writes the header, and
+//     Delete removes it after deleting the header, so every name Load can
+//     find is listed; a crash in between leaves at most a name listed
+//     while Load says ErrNotFound, until the next Save or Delete of it;
 //   - programs that edit the items directly (Seahorse, Keychain Access)
 //     are outside all this; Load then reports a damaged session.
 //
@@ -420,6 +421,11 @@ func (s *KeyringStore) Save(name string, data []byte) error {
 	if err != nil {
 		return err
 	}
+	// Listed first: a crash after the header write must not leave a
+	// session that Load finds and List hides (logout --all would miss it).
+	if err := s.updateIndex(name, true); err != nil {
+		return err
+	}
 	slot := 0
 	if haveCur {
 		slot = 1 - cur.Slot
@@ -459,7 +465,7 @@ func (s *KeyringStore) Save(name string, data []byte) error {
 	if err := s.clearSlot(name, 1-slot, 0, known); err != nil {
 		s.warn(fmt.Sprintf("saved session %q, but could not remove the previous one's items (the next save retries): %v", name, err))
 	}
-	return s.updateIndex(name, true)
+	return nil
 }
 
 // Delete implements Store: the header goes first, so readers see

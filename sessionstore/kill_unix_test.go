@@ -86,13 +86,18 @@ func saveAtomicUnderSIGKILL(t *testing.T, s Store, dir string, size int, maxRun 
 		seen[b[0]]++
 	}
 
-	// Killed writers leave temp files; they must not show as sessions.
-	want := []string{"blob"}
-	if seen['A']+seen['B'] == 0 {
-		want = nil
-	}
-	if names, err := s.List(); err != nil || !slices.Equal(names, want) {
-		t.Errorf("List() = %q, %v; want %q", names, err, want)
+	// Killed writers leave temp files; they must not show as sessions. A
+	// session Load finds must be listed; one killed before its first save
+	// finished may be listed (the keyring store lists a name before
+	// writing it) or not.
+	names, err := s.List()
+	switch {
+	case err != nil:
+		t.Errorf("List: %v", err)
+	case seen['A']+seen['B'] > 0 && !slices.Equal(names, []string{"blob"}):
+		t.Errorf("List() = %q; want [\"blob\"]", names)
+	case seen['A']+seen['B'] == 0 && len(names) > 0 && !slices.Equal(names, []string{"blob"}):
+		t.Errorf("List() = %q; want [] or [\"blob\"]", names)
 	}
 	t.Logf("outcomes: A=%d B=%d none=%d", seen['A'], seen['B'], seen[0])
 }
