@@ -32,6 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/loginwithcognito/cognitologin/identitypool"
+	"github.com/loginwithcognito/cognitologin/internal/envconfig"
 	"github.com/loginwithcognito/cognitologin/sessionstore"
 	"github.com/loginwithcognito/cognitologin/userpool"
 )
@@ -119,8 +120,8 @@ type Client struct {
 
 // New returns a Client for env. It validates env and does no network I/O.
 func New(env Env, optFns ...func(*Options)) (*Client, error) {
-	if env.source == "" {
-		env.source = "(Env in code)"
+	if env.Origin == "" {
+		env.Origin = "(Env in code)"
 	}
 	if err := env.Validate(); err != nil {
 		return nil, err
@@ -133,7 +134,7 @@ func New(env Env, optFns ...func(*Options)) (*Client, error) {
 		opts.Now = time.Now
 	}
 	if opts.ExpiryWindow <= 0 {
-		opts.ExpiryWindow = 5 * time.Minute
+		opts.ExpiryWindow = envconfig.DefaultExpiryWindow
 	}
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = 30 * time.Second
@@ -300,7 +301,7 @@ func (c *Client) GetTemporaryCredentials(ctx context.Context, user, password str
 	if err != nil {
 		return aws.Credentials{}, err
 	}
-	return s.Credentials.AWS(), nil
+	return AWSCredentials(s.Credentials), nil
 }
 
 func (c *Client) signIn(ctx context.Context, user, password string) (*Session, error) {
@@ -342,7 +343,7 @@ func (c *Client) afterSignIn(ctx context.Context, user string, tok *userpool.Tok
 		ClientID: c.env.ClientID, IdentityPoolID: c.env.IdentityPoolID, LoginName: user,
 		Username: tok.Username, Sub: tok.Sub, SignedInAt: c.opts.Now(), Device: tok.Device,
 	}
-	s.setTokens(tok)
+	setTokens(s, tok)
 	if prev != nil && prev.Sub != "" && prev.Sub == s.Sub && c.usable(prev) == nil {
 		s.IdentityID = prev.IdentityID
 	}
@@ -352,7 +353,7 @@ func (c *Client) afterSignIn(ctx context.Context, user string, tok *userpool.Tok
 	return s, nil
 }
 
-func (s *Session) setTokens(t *userpool.Tokens) {
+func setTokens(s *Session, t *userpool.Tokens) {
 	s.IDToken, s.AccessToken, s.TokensExpire = t.IDToken, t.AccessToken, t.ExpiresAt
 	if t.RefreshToken != "" {
 		s.RefreshToken = t.RefreshToken
@@ -513,11 +514,8 @@ func (c *Client) load(st sessionstore.Store) (*Session, error) {
 
 // usable checks that a loaded session belongs to the current config.
 func (c *Client) usable(s *Session) error {
-	if s.Stale != "" {
-		return &LoginRequiredError{Env: c.env.Name, Reason: s.Stale}
-	}
-	if s.UserPoolID != c.env.UserPoolID || s.ClientID != c.env.ClientID || s.IdentityPoolID != c.env.IdentityPoolID {
-		return &LoginRequiredError{Env: c.env.Name, Reason: "the session was made with a different user pool, app client or identity pool than the config now names"}
+	if why := s.Unusable(&c.env); why != "" {
+		return &LoginRequiredError{Env: c.env.Name, Reason: why}
 	}
 	return nil
 }
@@ -539,9 +537,9 @@ func (c *Client) Credentials(ctx context.Context) (aws.Credentials, *Session, er
 	if err := c.usable(s); err != nil {
 		return aws.Credentials{}, s, err
 	}
-	if s.Credentials.validFor(c.opts.Now().Add(s.ClockSkew), c.opts.ExpiryWindow) {
+	if s.Credentials.ValidFor(c.opts.Now().Add(s.ClockSkew), c.opts.ExpiryWindow) {
 		c.opts.Logger.Debug("cached credentials are valid", "expires", s.Credentials.Expiration.Format(time.RFC3339))
-		return s.Credentials.AWS(), s, nil
+		return AWSCredentials(s.Credentials), s, nil
 	}
 	unlock, err := c.lock(ctx, st)
 	if err != nil {
@@ -555,14 +553,14 @@ func (c *Client) Credentials(ctx context.Context) (aws.Credentials, *Session, er
 	if err := c.usable(s); err != nil {
 		return aws.Credentials{}, s, err
 	}
-	if s.Credentials.validFor(c.opts.Now().Add(s.ClockSkew), c.opts.ExpiryWindow) {
+	if s.Credentials.ValidFor(c.opts.Now().Add(s.ClockSkew), c.opts.ExpiryWindow) {
 		c.opts.Logger.Debug("another process refreshed the credentials")
-		return s.Credentials.AWS(), s, nil
+		return AWSCredentials(s.Credentials), s, nil
 	}
 	if err := c.refresh(ctx, st, s); err != nil {
 		return aws.Credentials{}, s, err
 	}
-	return s.Credentials.AWS(), s, nil
+	return AWSCredentials(s.Credentials), s, nil
 }
 
 // refresh renews tokens if due, then credentials, and saves; the caller
@@ -609,7 +607,7 @@ func (c *Client) refreshTokens(ctx context.Context, st sessionstore.Store, s *Se
 		}
 		return err
 	}
-	s.setTokens(tok)
+	setTokens(s, tok)
 	s.RefreshMethod = tok.RefreshMethod
 	c.opts.Logger.Debug("refreshed tokens", "method", tok.RefreshMethod, "rotated", tok.Rotated,
 		"expires", tok.ExpiresAt.UTC().Format(time.RFC3339))

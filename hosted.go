@@ -14,7 +14,7 @@ import (
 // HostedUIConfig is the env's hosted UI settings.
 func (c *Client) HostedUIConfig() (hostedui.Config, error) {
 	if c.env.Domain == "" {
-		return hostedui.Config{}, &ConfigError{File: c.env.source, Env: c.env.Name, Key: "domain",
+		return hostedui.Config{}, &ConfigError{File: c.env.Origin, Env: c.env.Name, Key: "domain",
 			Msg: "browser sign-in needs the user pool domain's base URL (e.g. domain = \"https://myapp.auth." + c.env.Region + ".amazoncognito.com\")"}
 	}
 	return hostedui.Config{Domain: c.env.Domain, ClientID: c.env.ClientID, ClientSecret: c.env.ClientSecret,
@@ -138,7 +138,7 @@ func (c *Client) GuestCredentials(ctx context.Context) (*Session, error) {
 		}
 		return s
 	}
-	if s := load(); s != nil && s.Credentials.validFor(c.opts.Now().Add(s.ClockSkew), c.opts.ExpiryWindow) {
+	if s := load(); s != nil && s.Credentials.ValidFor(c.opts.Now().Add(s.ClockSkew), c.opts.ExpiryWindow) {
 		return s, nil
 	}
 	unlock, err := st.Lock(ctx, c.guestName())
@@ -147,7 +147,7 @@ func (c *Client) GuestCredentials(ctx context.Context) (*Session, error) {
 	}
 	defer unlock()
 	s := load()
-	if s != nil && s.Credentials.validFor(c.opts.Now().Add(s.ClockSkew), c.opts.ExpiryWindow) {
+	if s != nil && s.Credentials.ValidFor(c.opts.Now().Add(s.ClockSkew), c.opts.ExpiryWindow) {
 		return s, nil
 	}
 	if s == nil {

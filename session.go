@@ -1,167 +1,44 @@
 package cognitologin
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"time"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/loginwithcognito/cognitologin/userpool"
+	"github.com/loginwithcognito/cognitologin/internal/sessiondata"
 )
 
 // Session sources.
 const (
-	SourceHostedUI = "hosted_ui"
-	SourceExternal = "external"
+	SourceHostedUI = sessiondata.SourceHostedUI
+	SourceExternal = sessiondata.SourceExternal
 )
 
 // SessionVersion is the format version written into session files.
-const SessionVersion = 1
+const SessionVersion = sessiondata.SessionVersion
 
 // Session is what a sign-in leaves behind: the user pool tokens, the
 // identity id and the latest temporary credentials. It holds secrets; its
 // String method redacts them.
-type Session struct {
-	Version int `json:"version"`
-	// Env, UserPoolID, ClientID and IdentityPoolID record which
-	// configuration made the session, so a changed config is noticed.
-	Env            string `json:"env"`
-	Region         string `json:"region"`
-	UserPoolID     string `json:"user_pool_id"`
-	ClientID       string `json:"client_id"`
-	IdentityPoolID string `json:"identity_pool_id"`
-	// Source says how the tokens were obtained: "" the user pool API
-	// (password, SRP, challenges), SourceHostedUI, or SourceExternal (a
-	// token from another identity provider, which cannot be renewed here).
-	Source string `json:"source,omitempty"`
-	// Provider is, for SourceExternal, the identity pool's name for the
-	// provider ("accounts.google.com").
-	Provider string `json:"provider,omitempty"`
-	// Guest marks an unauthenticated identity: no tokens at all.
-	Guest bool `json:"guest,omitempty"`
-	// LoginName is what the user typed; Username the pool's internal name.
-	LoginName string `json:"login_name"`
-	Username  string `json:"username"`
-	Sub       string `json:"sub,omitempty"`
+type Session = sessiondata.Session
 
-	IDToken      string    `json:"id_token"`
-	AccessToken  string    `json:"access_token"`
-	RefreshToken string    `json:"refresh_token"`
-	TokensExpire time.Time `json:"tokens_expire"`
-	IdentityID   string    `json:"identity_id,omitempty"`
-	// RefreshMethod is how the last refresh worked (see userpool), so
-	// detection is done once.
-	RefreshMethod string `json:"refresh_method,omitempty"`
-	// ClockSkew is the services' clock minus ours, measured when the
-	// credentials were obtained: their expiry is on the services' clock.
-	ClockSkew time.Duration `json:"clock_skew_ns,omitempty"`
-	// Device is the device the pool remembers for this user, with its
-	// secret password; presented at sign-in (to skip MFA) and refresh.
-	Device        *userpool.Device   `json:"device,omitempty"`
-	Credentials   *StoredCredentials `json:"credentials,omitempty"`
-	SignedInAt    time.Time          `json:"signed_in_at"`
-	LastRefreshed time.Time          `json:"last_refreshed,omitempty"`
-	// Stale, when set, says why the session can no longer be refreshed
-	// (for example the refresh token was revoked). The session is kept so
-	// that status can show it, but it is not used.
-	Stale string `json:"stale,omitempty"`
-}
+// StoredCredentials are temporary AWS credentials as kept in a session;
+// AWSCredentials converts them for the SDK.
+type StoredCredentials = sessiondata.StoredCredentials
 
-// StoredCredentials are temporary AWS credentials as kept in a session.
-type StoredCredentials struct {
-	AccessKeyID     string    `json:"access_key_id"`
-	SecretAccessKey string    `json:"secret_access_key"`
-	SessionToken    string    `json:"session_token"`
-	Expiration      time.Time `json:"expiration"`
-	// Obtained is when they were received; with Expiration it gives their
-	// lifetime, which bounds the renewal window (moto's last 90 seconds).
-	Obtained time.Time `json:"obtained"`
-}
+// ErrCorruptSession reports a session file that cannot be used.
+var ErrCorruptSession = sessiondata.ErrCorruptSession
 
-// String redacts the secrets.
-func (s Session) String() string {
-	return fmt.Sprintf("Session{Env:%q User:%q IdentityID:%q TokensExpire:%s Credentials:%v Stale:%q tokens:[redacted]}",
-		s.Env, s.Username, s.IdentityID, s.TokensExpire.UTC().Format(time.RFC3339), s.Credentials, s.Stale)
-}
-
-// GoString redacts like String.
-func (s Session) GoString() string { return s.String() }
-
-// String redacts the secret key and session token.
-func (c *StoredCredentials) String() string {
-	if c == nil {
-		return "<none>"
-	}
-	return fmt.Sprintf("{AccessKeyID:%s Expiration:%s SecretAccessKey:[redacted] SessionToken:[redacted]}",
-		c.AccessKeyID, c.Expiration.UTC().Format(time.RFC3339))
-}
-
-// AWS converts to aws.Credentials.
-func (c *StoredCredentials) AWS() aws.Credentials {
-	return aws.Credentials{
-		AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
-		Source: ProviderName, CanExpire: true, Expires: c.Expiration,
-	}
-}
+// DecodeSession parses a stored session, checking its version and the
+// presence of what a session must have.
+func DecodeSession(data []byte) (*Session, error) { return sessiondata.DecodeSession(data) }
 
 // ProviderName is the aws.Credentials.Source of credentials from a stored
 // session.
 const ProviderName = "CognitoLoginSession"
 
-// validFor reports whether the credentials are usable at now with renewal
-// window w. The window is at most half the credentials' lifetime so that
-// short-lived credentials (moto's last 90 s) are still reused.
-func (c *StoredCredentials) validFor(now time.Time, w time.Duration) bool {
-	if c == nil || c.AccessKeyID == "" {
-		return false
+// AWSCredentials converts stored credentials to aws.Credentials.
+func AWSCredentials(c *StoredCredentials) aws.Credentials {
+	return aws.Credentials{
+		AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
+		Source: ProviderName, CanExpire: true, Expires: c.Expiration,
 	}
-	if life := c.Expiration.Sub(c.Obtained); c.Obtained.Before(c.Expiration) && w > life/2 {
-		w = life / 2
-	}
-	return now.Add(w).Before(c.Expiration)
-}
-
-// ErrCorruptSession reports a session file that cannot be used.
-var ErrCorruptSession = errors.New("session is corrupt")
-
-// maxSessionSize bounds a session blob.
-const maxSessionSize = 1 << 20
-
-// DecodeSession parses a stored session, checking its version and the
-// presence of what a session must have.
-func DecodeSession(data []byte) (*Session, error) {
-	if len(data) > maxSessionSize {
-		return nil, fmt.Errorf("%w: %d bytes", ErrCorruptSession, len(data))
-	}
-	var s Session
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("%w: not valid JSON", ErrCorruptSession)
-	}
-	if s.Version != SessionVersion {
-		return nil, fmt.Errorf("%w: format version %d, this program reads %d", ErrCorruptSession, s.Version, SessionVersion)
-	}
-	switch {
-	case s.Guest:
-		if s.IdentityID == "" {
-			return nil, fmt.Errorf("%w: a guest session without an identity id", ErrCorruptSession)
-		}
-	case s.Source == SourceExternal:
-		if s.IDToken == "" || s.Provider == "" {
-			return nil, fmt.Errorf("%w: no token or provider", ErrCorruptSession)
-		}
-	case s.RefreshToken == "" && s.Stale == "":
-		return nil, fmt.Errorf("%w: no refresh token", ErrCorruptSession)
-	}
-	if c := s.Credentials; c != nil && (c.AccessKeyID == "" || c.SecretAccessKey == "" || c.SessionToken == "") {
-		s.Credentials = nil
-	}
-	return &s, nil
-}
-
-// Encode serializes the session.
-func (s *Session) Encode() ([]byte, error) {
-	s.Version = SessionVersion
-	return json.MarshalIndent(s, "", "  ")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/loginwithcognito/cognitologin/internal/privfile"
 )
 
 const (
@@ -198,65 +199,24 @@ func (s *FileStore) Load(name string) ([]byte, error) {
 		return nil, err
 	}
 	p := s.Path(name)
-	fi, err := os.Lstat(p)
-	if errors.Is(err, fs.ErrNotExist) {
+	var tightenErr error
+	data, err := privfile.Read(p, func(mode fs.FileMode, chmod func(fs.FileMode) error) error {
+		tightenErr = s.tighten(p, mode, func() error { return chmod(filePerm) })
+		return tightenErr
+	})
+	switch {
+	case err == nil:
+		return data, nil
+	case tightenErr != nil:
+		return nil, tightenErr
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("sessionstore: no session %q in %s: %w", name, s.dir, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("sessionstore: load %s: %w", p, err)
-	}
-	if fi.Mode()&fs.ModeSymlink != 0 {
+	case errors.Is(err, privfile.ErrSymlink):
 		return nil, symlinkError(p)
-	}
-	if !fi.Mode().IsRegular() {
+	case errors.Is(err, privfile.ErrNotRegular):
 		return nil, fmt.Errorf("sessionstore: session file %s is not a regular file", p)
 	}
-	// O_NOFOLLOW closes the gap between Lstat and open where the file
-	// could be swapped for a link.
-	f, err := os.OpenFile(p, os.O_RDONLY|oNoFollow, 0)
-	if err != nil {
-		switch {
-		case errors.Is(err, fs.ErrNotExist): // deleted since Lstat
-			return nil, fmt.Errorf("sessionstore: no session %q in %s: %w", name, s.dir, ErrNotFound)
-		case isLoop(err):
-			return nil, symlinkError(p)
-		}
-		return nil, fmt.Errorf("sessionstore: load %s: %w", p, err)
-	}
-	defer f.Close()
-	fi, err = f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("sessionstore: load %s: %w", p, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("sessionstore: session file %s is not a regular file", p)
-	}
-	// Chmod through the open file so it is the file we read that changes.
-	if err := s.tighten(p, fi.Mode(), func() error { return f.Chmod(filePerm) }); err != nil {
-		return nil, err
-	}
-	data := make([]byte, 0, fi.Size()+1) // +1 so ReadAll sees EOF without growing
-	data, err = readAll(f, data)
-	if err != nil {
-		return nil, fmt.Errorf("sessionstore: read %s: %w", p, err)
-	}
-	return data, nil
-}
-
-func readAll(r io.Reader, b []byte) ([]byte, error) {
-	for {
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-	}
+	return nil, fmt.Errorf("sessionstore: load %s: %w", p, err)
 }
 
 // Save implements Store: the blob goes to a 0600 temp file in the same
@@ -442,7 +402,7 @@ func lockFile(ctx context.Context, kl *keyLock, key, path string) (func() error,
 // the platform cannot write-lock a read-only file) and adds O_NOFOLLOW so a
 // planted symlink cannot make us create or lock some other file.
 func lockOpenFlags() int {
-	flags := os.O_CREATE | oNoFollow
+	flags := os.O_CREATE | privfile.ONoFollow
 	switch runtime.GOOS {
 	case "aix", "solaris", "illumos":
 		flags |= os.O_RDWR

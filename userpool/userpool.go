@@ -29,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/loginwithcognito/cognitologin/internal/sessiondata"
 	"github.com/loginwithcognito/cognitologin/internal/srp"
 )
 
@@ -164,24 +165,11 @@ func New(api APIClient, userPoolID, clientID string, optFns ...func(*Options)) (
 	return &Client{api: api, userPoolID: userPoolID, clientID: clientID, poolName: poolName, opts: opts}, nil
 }
 
-// Device is a device the pool remembers for a user. Presenting it at
+// Device is a device the pool remembers for a user (key, group key, and
+// the random password whose verifier the pool keeps). Presenting it at
 // sign-in lets the pool skip MFA. Password is a secret; String redacts it.
-type Device struct {
-	Key      string `json:"key"`
-	GroupKey string `json:"group_key"`
-	Password string `json:"password"`
-	// Remembered is false when the pool tracks the device but the user
-	// chose not to remember it (it then does not skip MFA).
-	Remembered bool `json:"remembered"`
-}
-
-// String redacts the device password.
-func (d Device) String() string {
-	return fmt.Sprintf("Device{Key:%s Remembered:%v Password:[redacted]}", d.Key, d.Remembered)
-}
-
-// GoString redacts like String.
-func (d Device) GoString() string { return d.String() }
+// It is the type stored in sessions, defined with them.
+type Device = sessiondata.Device
 
 // Tokens are the result of a sign-in or refresh. Their String method
 // redacts the tokens so they cannot leak through %v or a log line.

@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/cobra"
 
 	cognitologin "github.com/loginwithcognito/cognitologin"
+	"github.com/loginwithcognito/cognitologin/internal/cachedcreds"
 	"github.com/loginwithcognito/cognitologin/sessionstore"
 	"github.com/loginwithcognito/cognitologin/userpool"
 )
@@ -304,14 +305,7 @@ func (a *App) commandPrefix() string {
 	return strings.Join(parts, " ")
 }
 
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+func shellQuote(s string) string { return cachedcreds.ShellQuote(s) }
 
 // Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".
 var Version = "dev"

@@ -2,14 +2,14 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
+
+	cognitologin "github.com/loginwithcognito/cognitologin"
+	"github.com/loginwithcognito/cognitologin/internal/cachedcreds"
 )
 
 // CredentialsOptions are the credentials command's inputs.
@@ -18,8 +18,6 @@ type CredentialsOptions struct {
 	Format string
 	Guest  bool
 }
-
-var credentialFormats = []string{"process", "env", "fish", "powershell", "json"}
 
 func newCredentialsCmd(a *App) *cobra.Command {
 	opts := &CredentialsOptions{App: a}
@@ -48,18 +46,14 @@ Formats:
 			return credentialsRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Format, "format", "f", "process", "output format: "+strings.Join(credentialFormats, ", "))
+	cmd.Flags().StringVarP(&opts.Format, "format", "f", "process", "output format: "+strings.Join(cachedcreds.Formats, ", "))
 	cmd.Flags().BoolVar(&opts.Guest, "guest", false, "credentials of an unauthenticated (guest) identity, where the identity pool allows them; needs no login")
 	return cmd
 }
 
 func credentialsRun(ctx context.Context, opts *CredentialsOptions) error {
-	valid := false
-	for _, f := range credentialFormats {
-		valid = valid || f == opts.Format
-	}
-	if !valid {
-		return usagef("--format %q is not one of %s", opts.Format, strings.Join(credentialFormats, ", "))
+	if !cachedcreds.ValidFormat(opts.Format) {
+		return usagef("--format %q is not one of %s", opts.Format, strings.Join(cachedcreds.Formats, ", "))
 	}
 	a := opts.App
 	client, err := a.client(nil)
@@ -71,7 +65,7 @@ func credentialsRun(ctx context.Context, opts *CredentialsOptions) error {
 		if err != nil {
 			return err
 		}
-		return writeCredentials(a.IO.Out, opts.Format, s.Credentials.AWS(), client.Env().Region, s.IdentityID)
+		return writeCredentials(a.IO.Out, opts.Format, cognitologin.AWSCredentials(s.Credentials), client.Env().Region, s.IdentityID)
 	}
 	creds, s, err := client.Credentials(ctx)
 	if err != nil {
@@ -81,59 +75,11 @@ func credentialsRun(ctx context.Context, opts *CredentialsOptions) error {
 }
 
 // ProcessCredentials is the credential_process output, version 1.
-type ProcessCredentials struct {
-	Version         int
-	AccessKeyID     string `json:"AccessKeyId"`
-	SecretAccessKey string
-	SessionToken    string
-	Expiration      string `json:",omitempty"`
-	Region          string `json:",omitempty"`
-	IdentityID      string `json:"IdentityId,omitempty"`
-}
-
-func processCredentials(c aws.Credentials) ProcessCredentials {
-	p := ProcessCredentials{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
-	if c.CanExpire {
-		p.Expiration = c.Expires.UTC().Format(time.RFC3339)
-	}
-	return p
-}
+type ProcessCredentials = cachedcreds.ProcessCredentials
 
 func writeCredentials(w io.Writer, format string, c aws.Credentials, region, identityID string) error {
-	exp := ""
-	if c.CanExpire {
-		exp = c.Expires.UTC().Format(time.RFC3339)
-	}
-	vars := [][2]string{
-		{"AWS_ACCESS_KEY_ID", c.AccessKeyID},
-		{"AWS_SECRET_ACCESS_KEY", c.SecretAccessKey},
-		{"AWS_SESSION_TOKEN", c.SessionToken},
-		{"AWS_CREDENTIAL_EXPIRATION", exp},
-		{"AWS_REGION", region},
-		{"AWS_DEFAULT_REGION", region},
-	}
-	var err error
-	switch format {
-	case "process", "json":
-		p := processCredentials(c)
-		if format == "json" {
-			p.Region, p.IdentityID = region, identityID
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(p)
-	case "env":
-		for _, v := range vars {
-			_, err = fmt.Fprintf(w, "export %s=%s\n", v[0], shellQuote(v[1]))
-		}
-	case "fish":
-		for _, v := range vars {
-			_, err = fmt.Fprintf(w, "set -gx %s %s;\n", v[0], shellQuote(v[1]))
-		}
-	case "powershell":
-		for _, v := range vars {
-			_, err = fmt.Fprintf(w, "$Env:%s = '%s'\n", v[0], strings.ReplaceAll(v[1], "'", "''"))
-		}
-	}
-	return err
+	return cachedcreds.Write(w, format, cachedcreds.Credentials{
+		AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
+		CanExpire: c.CanExpire, Expires: c.Expires,
+	}, region, identityID)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	cognitologin "github.com/loginwithcognito/cognitologin"
+	"github.com/loginwithcognito/cognitologin/internal/cachedcreds"
 	"github.com/loginwithcognito/cognitologin/userpool"
 )
 
@@ -72,7 +73,7 @@ func TestSecretHygiene(t *testing.T) {
 		t.Fatalf("resume: %d %s", r.code, r.stderr)
 	}
 	run(false, pw, "login", "-u", "alice", "--password-stdin") // device SRP
-	for _, f := range credentialFormats {
+	for _, f := range cachedcreds.Formats {
 		run(true, "", "credentials", "--format", f)
 	}
 	run(true, "", "exec", "--", "env")

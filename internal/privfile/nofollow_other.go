@@ -1,6 +1,6 @@
 //go:build !unix
 
-package sessionstore
+package privfile
 
 // oNoFollow is zero where open has no O_NOFOLLOW (Windows); the Lstat check
 // before opening still refuses symlinks there.

@@ -1,0 +1,110 @@
+// Command cognito-login-credentials prints the temporary AWS credentials of
+// a cognito-login session, like `cognito-login credentials`, and is meant
+// for the AWS CLI's and SDKs' credential_process, which runs it before
+// every command:
+//
+//	[profile dev]
+//	credential_process = cognito-login-credentials --env dev
+//
+// It takes the same --config, --env and --format flags. While the cached
+// credentials are valid it answers by itself in a couple of milliseconds,
+// with no network request, because it links no AWS SDK code. In every
+// other case (credentials due for renewal, no session, a config mistake,
+// the keyring store, any other flag) it runs `cognito-login credentials`
+// with the same arguments in its place, which refreshes or explains; that
+// program is looked for next to this one, then on PATH.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/loginwithcognito/cognitologin/internal/cachedcreds"
+)
+
+// delegatedEnv marks the process started in our place, so that a
+// cognito-login on PATH that is really this program cannot make a loop.
+const delegatedEnv = "COGNITO_LOGIN_CREDENTIALS_DELEGATED"
+
+func main() {
+	args := os.Args[1:]
+	if os.Getenv(delegatedEnv) == "" {
+		if r, ok := cachedcreds.ParseArgs(args); ok {
+			if out, ok := cachedcreds.Serve(r, time.Now()); ok {
+				if _, err := os.Stdout.Write(out); err != nil {
+					fmt.Fprintf(os.Stderr, "cognito-login-credentials: write credentials: %v\n", err)
+					os.Exit(1)
+				}
+				return
+			}
+		}
+	} else if full, err := fullProgram(); err == nil && sameFile(full, self()) {
+		fmt.Fprintf(os.Stderr, "cognito-login-credentials: %s is this program, not cognito-login; install cognito-login (go install github.com/loginwithcognito/cognitologin/cmd/cognito-login@latest)\n", full)
+		os.Exit(1)
+	}
+	full, err := fullProgram()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "cognito-login-credentials: %v\n", err)
+		os.Exit(1)
+	}
+	os.Setenv(delegatedEnv, "1")
+	code, err := run(full, append([]string{"cognito-login", "credentials"}, args...))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "cognito-login-credentials: run %s: %v\n", full, err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+// self is this program's path, "" if unknown.
+func self() string {
+	p, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return p
+}
+
+// fullProgram finds cognito-login: next to this program (also through a
+// symlink to it), then on PATH.
+func fullProgram() (string, error) {
+	name := "cognito-login"
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	var dirs []string
+	if p := self(); p != "" {
+		dirs = append(dirs, filepath.Dir(p))
+		if real, err := filepath.EvalSymlinks(p); err == nil && filepath.Dir(real) != dirs[0] {
+			dirs = append(dirs, filepath.Dir(real))
+		}
+	}
+	for _, d := range dirs {
+		c := filepath.Join(d, name)
+		if fi, err := os.Stat(c); err == nil && fi.Mode().IsRegular() {
+			return c, nil
+		}
+	}
+	if p, err := lookPath(name); err == nil {
+		return p, nil
+	}
+	where := "on PATH"
+	if len(dirs) > 0 {
+		where = "in " + dirs[0] + " or on PATH"
+	}
+	return "", errors.New("the cached credentials cannot be used as they are (due for renewal, no session, or something to fix), and cognito-login, which handles that, is not " +
+		where + "; install it: go install github.com/loginwithcognito/cognitologin/cmd/cognito-login@latest")
+}
+
+func sameFile(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	fa, err1 := os.Stat(a)
+	fb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
+}

@@ -1,0 +1,148 @@
+package cachedcreds
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/loginwithcognito/cognitologin/internal/envconfig"
+	"github.com/loginwithcognito/cognitologin/internal/privfile"
+	"github.com/loginwithcognito/cognitologin/internal/sessiondata"
+)
+
+// Request is a parsed `credentials` command line that Serve can answer.
+type Request struct {
+	ConfigPath string // --config
+	EnvName    string // --env, -e
+	Format     string // --format, -f
+}
+
+// ParseArgs parses the flags of `cognito-login credentials` that Serve
+// understands: --config, --env/-e and --format/-f, each as "--flag value"
+// or "--flag=value" (and "-evalue"). Anything else (--guest, --debug,
+// --help, an argument, an unknown format) gives ok false: the full command
+// handles it, with its own messages.
+func ParseArgs(args []string) (r Request, ok bool) {
+	r.Format = Formats[0]
+	seen := map[string]bool{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		var name, val string
+		hasVal := false
+		switch {
+		case strings.HasPrefix(a, "--"):
+			name, val, hasVal = strings.Cut(a[2:], "=")
+		case len(a) >= 2 && a[0] == '-' && (a[1] == 'e' || a[1] == 'f'):
+			name, val, hasVal = a[1:2], a[2:], len(a) > 2
+			val = strings.TrimPrefix(val, "=")
+		default:
+			return r, false
+		}
+		switch name {
+		case "config":
+		case "env", "e":
+			name = "env"
+		case "format", "f":
+			name = "format"
+		default:
+			return r, false
+		}
+		if seen[name] { // pflag keeps the last; rare enough to leave to it
+			return r, false
+		}
+		seen[name] = true
+		if !hasVal {
+			if i+1 >= len(args) {
+				return r, false
+			}
+			i++
+			val = args[i]
+		}
+		switch name {
+		case "config":
+			r.ConfigPath = val
+		case "env":
+			r.EnvName = val
+		case "format":
+			r.Format = val
+		}
+	}
+	if !ValidFormat(r.Format) || (seen["config"] && r.ConfigPath == "") {
+		return r, false
+	}
+	return r, true
+}
+
+// errDelegate stops a read whose outcome the full command must handle.
+var errDelegate = errors.New("left to cognito-login")
+
+// Serve returns what `cognito-login credentials` would print for r, at
+// now, when that is the session's cached credentials as they stand: the
+// config loads and names the env, the env keeps sessions in files, the
+// session file and its directory are private to the user, the session
+// decodes, belongs to the env's pools, is not stale, and holds credentials
+// valid beyond the renewal window. Otherwise ok is false and nothing is
+// changed anywhere: the full command refreshes, repairs permissions, or
+// explains. The environment variables are read as the full command reads
+// them.
+func Serve(r Request, now time.Time) (out []byte, ok bool) {
+	path := r.ConfigPath
+	if path == "" {
+		p, err := envconfig.DefaultConfigPath()
+		if err != nil {
+			return nil, false
+		}
+		path = p
+	}
+	cfg, err := envconfig.LoadConfig(path)
+	if err != nil {
+		return nil, false
+	}
+	env, err := cfg.Select(r.EnvName)
+	if err != nil || env.SessionStore != "file" {
+		return nil, false
+	}
+	dir, err := envconfig.DefaultCacheDir()
+	if err != nil {
+		return nil, false
+	}
+	dir = filepath.Clean(dir)
+	private := func(mode fs.FileMode) bool { return runtime.GOOS == "windows" || mode.Perm()&0o077 == 0 }
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() || !private(fi.Mode()) {
+		return nil, false
+	}
+	data, err := privfile.Read(filepath.Join(dir, env.Name+".json"), func(mode fs.FileMode, _ func(fs.FileMode) error) error {
+		if !private(mode) {
+			return errDelegate
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false
+	}
+	s, err := sessiondata.DecodeSession(data)
+	if err != nil || s.Unusable(env) != "" {
+		return nil, false
+	}
+	window := env.ExpiryWindow
+	if window <= 0 {
+		window = envconfig.DefaultExpiryWindow
+	}
+	if !s.Credentials.ValidFor(now.Add(s.ClockSkew), window) {
+		return nil, false
+	}
+	c := s.Credentials
+	var buf bytes.Buffer
+	if err := Write(&buf, r.Format, Credentials{
+		AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
+		CanExpire: true, Expires: c.Expiration,
+	}, env.Region, s.IdentityID); err != nil {
+		return nil, false
+	}
+	return buf.Bytes(), true
+}
