@@ -73,12 +73,26 @@ func assertNoCognitoRequests(t *testing.T, emu *cognitotest.Server, what string)
 
 func TestAWSCLICredentialProcess(t *testing.T) {
 	t.Parallel()
+	testAWSCLICredentialProcess(t, func(sb *sandbox) string {
+		return fmt.Sprintf("%s --config %s credentials", argQuote(cliBin), argQuote(sb.Config))
+	})
+}
+
+// TestAWSCLICredentialsHelper: the same with cognito-login-credentials as
+// the credential_process.
+func TestAWSCLICredentialsHelper(t *testing.T) {
+	t.Parallel()
+	testAWSCLICredentialProcess(t, func(sb *sandbox) string {
+		return fmt.Sprintf("%s --config %s", argQuote(credBin), argQuote(sb.Config))
+	})
+}
+
+func testAWSCLICredentialProcess(t *testing.T, process func(*sandbox) string) {
 	emu, sb, d := loggedInDemo(t)
 	aws := needAWSCLI(t, sb)
 
 	awsConfig := sb.Home + string(os.PathSeparator) + "aws-config"
-	profile := fmt.Sprintf("[profile cognito]\ncredential_process = %s --config %s credentials\nregion = us-east-1\n",
-		argQuote(cliBin), argQuote(sb.Config))
+	profile := fmt.Sprintf("[profile cognito]\ncredential_process = %s\nregion = us-east-1\n", process(sb))
 	if err := os.WriteFile(awsConfig, []byte(profile), 0o600); err != nil {
 		t.Fatal(err)
 	}

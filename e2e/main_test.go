@@ -17,8 +17,9 @@ import (
 	"time"
 )
 
-// cliBin is the cognito-login binary TestMain builds once.
-var cliBin string
+// cliBin and credBin are the cognito-login and cognito-login-credentials
+// binaries TestMain builds once, side by side as an install puts them.
+var cliBin, credBin string
 
 // subprocessTimeout bounds every subprocess a test runs.
 const subprocessTimeout = 60 * time.Second
@@ -35,23 +36,26 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	name := "cognito-login"
+	exe := ""
 	if runtime.GOOS == "windows" {
-		name += ".exe"
+		exe = ".exe"
 	}
-	cliBin = filepath.Join(dir, name)
+	cliBin = filepath.Join(dir, "cognito-login"+exe)
+	credBin = filepath.Join(dir, "cognito-login-credentials"+exe)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	build := exec.CommandContext(ctx, "go", "build", "-o", cliBin, "../cmd/cognito-login")
-	var out bytes.Buffer
-	build.Stdout, build.Stderr = &out, &out
-	start := time.Now()
-	if err := build.Run(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: building cognito-login: %v\n%s", err, out.String())
-		return 1
-	}
-	if testing.Verbose() {
-		fmt.Fprintf(os.Stderr, "e2e: built %s in %s\n", cliBin, time.Since(start).Round(time.Millisecond))
+	for _, b := range []struct{ out, pkg string }{{cliBin, "../cmd/cognito-login"}, {credBin, "../cmd/cognito-login-credentials"}} {
+		build := exec.CommandContext(ctx, "go", "build", "-o", b.out, b.pkg)
+		var out bytes.Buffer
+		build.Stdout, build.Stderr = &out, &out
+		start := time.Now()
+		if err := build.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: building %s: %v\n%s", b.pkg, err, out.String())
+			return 1
+		}
+		if testing.Verbose() {
+			fmt.Fprintf(os.Stderr, "e2e: built %s in %s\n", b.out, time.Since(start).Round(time.Millisecond))
+		}
 	}
 	return m.Run()
 }

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -89,7 +90,7 @@ func fullProgram() (string, error) {
 			return c, nil
 		}
 	}
-	if p, err := lookPath(name); err == nil {
+	if p, err := exec.LookPath(name); err == nil {
 		return p, nil
 	}
 	where := "on PATH"

@@ -1,5 +1,0 @@
-package main
-
-import "os/exec"
-
-func lookPath(name string) (string, error) { return exec.LookPath(name) }
