@@ -197,7 +197,7 @@ Try it with no AWS account:  cognito-login demo`,
 
   # ~/.aws/config
   [profile cognito]
-  credential_process = cognito-login --env dev credentials`,
+  credential_process = cognito-login-credentials --env dev`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

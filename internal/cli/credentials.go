@@ -36,9 +36,11 @@ Formats:
   fish        set -gx lines for fish
   powershell  $Env: assignments
   json        the same as process, plus Region and IdentityId`,
-		Example: `  # ~/.aws/config
+		Example: `  # ~/.aws/config; cognito-login-credentials, installed with cognito-login,
+  # takes the same flags and prints the same, starting faster: it links no
+  # AWS SDK and hands anything but a cache hit to this command.
   [profile cognito]
-  credential_process = cognito-login --env dev credentials
+  credential_process = cognito-login-credentials --env dev
 
   eval "$(cognito-login credentials --format env)"`,
 		Args: cobra.NoArgs,
