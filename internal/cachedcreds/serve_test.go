@@ -261,3 +261,28 @@ func snapshot(t *testing.T, dir string) string {
 	}
 	return b.String()
 }
+
+// FuzzParseArgs: no command line panics, and one that is accepted names a
+// valid format and only flags the full command reads the same way.
+func FuzzParseArgs(f *testing.F) {
+	f.Add("--env\x00dev\x00--format=json")
+	f.Add("-edev\x00-f\x00env\x00--config\x00/x")
+	f.Add("--guest")
+	f.Fuzz(func(t *testing.T, joined string) {
+		args := strings.Split(joined, "\x00")
+		r, ok := ParseArgs(args)
+		if !ok {
+			return
+		}
+		if !ValidFormat(r.Format) {
+			t.Fatalf("ParseArgs(%q) accepted format %q", args, r.Format)
+		}
+		for _, a := range args {
+			if a == "--guest" || a == "--debug" || a == "--help" || a == "-h" {
+				if r.ConfigPath != a && r.EnvName != a && r.Format != a {
+					t.Fatalf("ParseArgs(%q) accepted %s", args, a)
+				}
+			}
+		}
+	})
+}
