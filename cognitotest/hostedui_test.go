@@ -1032,3 +1032,22 @@ func TestGuestIdentitiesAndDemoOptions(t *testing.T) {
 		t.Errorf("default demo client: %d", resp.StatusCode)
 	}
 }
+
+// TestHostedUIPagesEscape: values that reach the pages (a typed username,
+// a message, a session) cannot break out of their HTML context.
+func TestHostedUIPagesEscape(t *testing.T) {
+	hostile := `"><script>alert(1)</script>'&`
+	var b strings.Builder
+	writeSignInHTML(&b, &signInPage{ClientName: hostile, Session: hostile, Username: hostile, Error: hostile})
+	writeErrorHTML(&b, hostile, hostile)
+	page := b.String()
+	if strings.Contains(page, "<script>") || strings.Contains(page, `"><`) {
+		t.Fatalf("hostile value not escaped:\n%s", page)
+	}
+	if n := strings.Count(page, "&lt;script&gt;"); n != 8 {
+		t.Errorf("escaped value shows %d times; want 8 (sign-in page: client, error, session, username; error page: title, data-error, message, code)", n)
+	}
+	if !strings.Contains(page, `formaction="/cancel?login_session=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E%27%26"`) {
+		t.Errorf("cancel URL's session not query-escaped:\n%s", page)
+	}
+}
