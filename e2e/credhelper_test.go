@@ -18,6 +18,45 @@ func (sb *sandbox) helper(args ...string) result {
 	return sb.run("", credBin, append([]string{"--config", sb.Config}, args...)...)
 }
 
+// sessionSecrets returns the secrets in a stored session file: tokens,
+// secret key and session token.
+func sessionSecrets(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		IDToken      string `json:"id_token"`
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
+		Credentials  struct {
+			SecretAccessKey string `json:"secret_access_key"`
+			SessionToken    string `json:"session_token"`
+		} `json:"credentials"`
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatal(err)
+	}
+	out := []string{s.IDToken, s.AccessToken, s.RefreshToken, s.Credentials.SecretAccessKey, s.Credentials.SessionToken}
+	for _, v := range out {
+		if len(v) < 8 {
+			t.Fatalf("session %s lacks a secret (%q)", path, v)
+		}
+	}
+	return out
+}
+
+// assertNoSecretsOnStderr fails if any of secrets shows on r's stderr.
+func assertNoSecretsOnStderr(t *testing.T, r result, secrets []string) {
+	t.Helper()
+	for _, s := range secrets {
+		if strings.Contains(r.Stderr, s) {
+			t.Errorf("a session secret appears on stderr of %s", r.Args)
+		}
+	}
+}
+
 func accessKey(t *testing.T, r result) string {
 	t.Helper()
 	var p struct{ AccessKeyId string }
@@ -52,15 +91,26 @@ func TestCredentialsHelperDelegates(t *testing.T) {
 	emu, sb, _ := loggedInDemo(t)
 	path := filepath.Join(sb.CacheDir, "demo.json")
 	before := accessKey(t, sb.mustCLI("", "credentials"))
+	secrets := sessionSecrets(t, path)
+	defer func() { // whatever happened, no secret reached stderr
+		for _, args := range [][]string{nil, {"--debug"}, {"--env", "nope"}, {"--format", "yaml"}} {
+			assertNoSecretsOnStderr(t, sb.helper(args...), secrets)
+		}
+	}()
 
 	// Due: one refresh, through cognito-login; then served from the cache.
 	makeDue(t, path)
 	emu.ResetCounts()
-	r := sb.helper()
+	r := sb.helper("--debug")
 	if r.Code != 0 {
 		t.Fatalf("helper on a due session: %s", r)
 	}
 	after := accessKey(t, r)
+	secrets = append(secrets, sessionSecrets(t, path)...) // the refreshed ones too
+	assertNoSecretsOnStderr(t, r, secrets)
+	if !strings.Contains(r.Stderr, "level=DEBUG") {
+		t.Errorf("helper --debug on a due session: no debug lines from cognito-login: %s", r)
+	}
 	if after == before {
 		t.Errorf("helper on a due session printed the old key %s", before)
 	}
