@@ -15,6 +15,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/loginwithcognito/cognitologin/internal/privfile"
 )
 
 const (
@@ -569,7 +571,7 @@ func (s *KeyringStore) updateIndex(name string, present bool) error {
 		return err
 	}
 	p := s.IndexPath()
-	if err := writeFileAtomic(s.dir, p, "."+s.service+".keyring-index"+tempMarker+"*", buf.Bytes()); err != nil {
+	if err := privfile.WriteAtomic(s.dir, p, "."+s.service+".keyring-index"+tempMarker+"*", buf.Bytes()); err != nil {
 		return fmt.Errorf("sessionstore: update session index %s: %w", p, err)
 	}
 	return nil

@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command timeit is bench/run's helper: it times whole processes with a
 // monotonic clock, and does the few small jobs the script would otherwise
 // need Python or jq for.
