@@ -410,6 +410,14 @@ func isRoleARN(s string) bool {
 	return ok && charsIn(name, func(c byte) bool { return isWord(c) || strings.IndexByte("+=,.@/-", c) >= 0 })
 }
 
+// envNameProblem says what is wrong with an environment name, or "".
+func envNameProblem(name string) string {
+	if len(name) > 64 || !isEnvName(name) {
+		return fmt.Sprintf("environment name %q must be letters, digits, '.', '_' or '-' (up to 64), starting with a letter or digit", name)
+	}
+	return ""
+}
+
 // isEnvName matches [A-Za-z0-9][A-Za-z0-9._-]*.
 func isEnvName(s string) bool {
 	return s != "" && isAlnum(s[0]) && (len(s) == 1 || charsIn(s[1:], func(c byte) bool { return isAlnum(c) || c == '.' || c == '_' || c == '-' }))
@@ -420,8 +428,8 @@ func (e *Env) Validate() error {
 	bad := func(key, msg string, args ...any) error {
 		return &ConfigError{File: e.Origin, Env: e.Name, Key: key, Msg: fmt.Sprintf(msg, args...)}
 	}
-	if len(e.Name) > 64 || !isEnvName(e.Name) {
-		return bad("", "environment name %q must be letters, digits, '.', '_' or '-' (up to 64), starting with a letter or digit", e.Name)
+	if msg := envNameProblem(e.Name); msg != "" {
+		return bad("", "%s", msg)
 	}
 	if e.Region == "" {
 		return bad("region", "missing (e.g. region = \"eu-west-1\")")
