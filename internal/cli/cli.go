@@ -211,7 +211,7 @@ Try it with no AWS account:  cognito-login demo`,
 	root.AddCommand(
 		newLoginCmd(a), newCredentialsCmd(a), newExecCmd(a), newLsCmd(a), newLogoutCmd(a),
 		newStatusCmd(a), newDemoCmd(a), newEmulatorCmd(a), newVersionCmd(a), newServeCmd(a),
-		newMFACmd(a), newDevicesCmd(a), newPasswordCmd(a),
+		newMFACmd(a), newDevicesCmd(a), newPasswordCmd(a), newConfigureCmd(a),
 	)
 	return root
 }

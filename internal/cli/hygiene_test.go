@@ -85,6 +85,8 @@ func TestSecretHygiene(t *testing.T) {
 	run(false, "", "mfa", "setup")
 	run(false, pw+newPassword+"\n", "password", "change", "--password-stdin")
 	run(false, "", "password", "reset", "-u", "alice")
+	run(false, "", "configure", "--set", "client_secret="+h.demo.ClientSecret, "--set", "bucket=other-bucket")
+	run(false, "", "configure", "--set", "client_secret="+h.demo.ClientSecret, "--set", "region=Nowhere")
 	run(false, "", "logout")
 
 	// The library, with a debug logger.
