@@ -194,3 +194,15 @@ func TestCredentialsHelperAlone(t *testing.T) {
 		t.Errorf("helper whose cognito-login is itself: %s", r)
 	}
 }
+
+// TestCredentialsHelperHelp: --help is the helper's own, and needs no
+// cognito-login.
+func TestCredentialsHelperHelp(t *testing.T) {
+	t.Parallel()
+	sb := newSandbox(t, "http://127.0.0.1:1")
+	sb.Set("PATH", t.TempDir())
+	r := sb.run("", credBin, "--help")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "credential_process = cognito-login-credentials --env dev") || r.Stderr != "" {
+		t.Errorf("--help: %s", r)
+	}
+}

@@ -31,8 +31,41 @@ import (
 // cognito-login on PATH that is really this program cannot make a loop.
 const delegatedEnv = "COGNITO_LOGIN_CREDENTIALS_DELEGATED"
 
+const usage = `cognito-login-credentials prints the temporary AWS credentials of a cognito-login
+session, exactly as "cognito-login credentials" does, for the AWS CLI's and SDKs'
+credential_process. While the cached credentials are valid it answers by itself,
+in a few milliseconds and with no network request; otherwise (credentials due for
+renewal, no session, anything to fix or explain) it runs "cognito-login
+credentials" with the same arguments, found next to it or on PATH.
+
+Usage:
+  cognito-login-credentials [--config FILE] [--env NAME] [--format FORMAT]
+
+Flags:
+  --config FILE     config file (default: $COGNITO_LOGIN_CONFIG or <user config dir>/cognito-login/config.toml)
+  -e, --env NAME    environment (default: $COGNITO_LOGIN_ENV, default_env, or the only one)
+  -f, --format F    process (default), env, fish, powershell or json
+  -h, --help        this text
+
+Example, in ~/.aws/config:
+  [profile dev]
+  credential_process = cognito-login-credentials --env dev
+
+Every other flag of "cognito-login credentials" (--guest, --debug) works too: it
+is passed to that command.
+`
+
 func main() {
 	args := os.Args[1:]
+	for _, a := range args {
+		if a == "-h" || a == "--help" {
+			fmt.Print(usage)
+			return
+		}
+		if a == "--" {
+			break
+		}
+	}
 	if os.Getenv(delegatedEnv) == "" {
 		if r, ok := cachedcreds.ParseArgs(args); ok {
 			if out, ok := cachedcreds.Serve(r, time.Now()); ok {
