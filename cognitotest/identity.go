@@ -119,14 +119,21 @@ func identityErr(code, format string, args ...any) *identityError {
 	return &identityError{status: http.StatusBadRequest, code: code, msg: fmt.Sprintf(format, args...)}
 }
 
+// The emulator's regexps and tables are built on first use: the CLI links
+// the emulator (for demo and emulator), and every other command would
+// otherwise pay for them at start-up. Bounded repetitions ({1,128}) are
+// avoided for the same reason (they compile into that many copies);
+// lengths are checked in code instead (validRoleARN, len(name)).
 var (
-	identityPoolIDRE = regexp.MustCompile(`^[\w-]+:[0-9a-f-]+$`)
-	// Bounded repetitions ({1,128}) compile into that many copies and slow
-	// every start of the CLI that embeds the emulator; lengths are checked
-	// in code instead (validRoleARN, len(name)).
-	identityPoolNameRE = regexp.MustCompile(`^[\w ]+$`)
-	roleARNRE          = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]+)$`)
+	identityPoolIDRE   = lazyRegexp(`^[\w-]+:[0-9a-f-]+$`)
+	identityPoolNameRE = lazyRegexp(`^[\w ]+$`)
+	roleARNRE          = lazyRegexp(`^arn:aws[a-z-]*:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]+)$`)
 )
+
+// lazyRegexp compiles expr on the first call of the function it returns.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // handleIdentity serves AWSCognitoIdentityService.* operations.
 func (s *Server) handleIdentity(w http.ResponseWriter, r *http.Request, op string, body []byte) {
@@ -268,7 +275,7 @@ func (s *Server) handleIdentity(w http.ResponseWriter, r *http.Request, op strin
 
 // identityPoolLocked finds a pool; s.mu must be held.
 func (s *Server) identityPoolLocked(id string) (*identityPool, *identityError) {
-	if !identityPoolIDRE.MatchString(id) || len(id) > 55 {
+	if !identityPoolIDRE().MatchString(id) || len(id) > 55 {
 		return nil, identityErr("ValidationException",
 			"1 validation error detected: Value '%s' at 'identityPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w-]+:[0-9a-f-]+", id)
 	}
@@ -302,7 +309,7 @@ func (s *Server) describeIdentityPool(p *identityPool) map[string]any {
 
 // createIdentityPool is shared by the API and the Go seeding API.
 func (s *Server) createIdentityPool(name string, allowUnauth bool, providers []identityProvider, loginProviders map[string]string) (*identityPool, *identityError) {
-	if len(name) > 128 || !identityPoolNameRE.MatchString(name) {
+	if len(name) > 128 || !identityPoolNameRE().MatchString(name) {
 		return nil, identityErr("InvalidParameterException", "1 validation error detected: Value '%s' at 'identityPoolName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w ]+", name)
 	}
 	prefix := "cognito-idp." + s.Region() + ".amazonaws.com/"
@@ -364,13 +371,13 @@ func (s *Server) setIdentityPoolRoles(poolID string, roles map[string]string) *i
 // validRoleARN reports whether arn is an IAM role ARN whose name is at
 // most 64 characters.
 func validRoleARN(arn string) bool {
-	m := roleARNRE.FindStringSubmatch(arn)
+	m := roleARNRE().FindStringSubmatch(arn)
 	return m != nil && len(m[2]) <= 64 && len(arn) <= 2048
 }
 
 // newRoleLocked builds a role record; arn must pass validRoleARN.
 func (s *Server) newRoleLocked(arn string, maxSession time.Duration) *iamRole {
-	m := roleARNRE.FindStringSubmatch(arn)
+	m := roleARNRE().FindStringSubmatch(arn)
 	return &iamRole{
 		arn: arn, account: m[1], name: m[2],
 		roleID:     "AROA" + s.randomString(17, alnumUpper),
@@ -517,7 +524,7 @@ func (s *Server) authorizeIdentity(identityID string, logins map[string]string) 
 	ident, ok := s.identity.identities[identityID]
 	if !ok {
 		s.mu.Unlock()
-		if !identityPoolIDRE.MatchString(identityID) {
+		if !identityPoolIDRE().MatchString(identityID) {
 			return snap, nil, nil, identityErr("ValidationException",
 				"1 validation error detected: Value '%s' at 'identityId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w-]+:[0-9a-f-]+", identityID)
 		}

@@ -17,10 +17,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -50,10 +50,10 @@ type s3Object struct {
 
 // The length (3..63) is checked in code: a bounded repetition compiles into
 // that many copies.
-var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`)
+var bucketNameRE = lazyRegexp(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`)
 
 func validBucketName(name string) bool {
-	return len(name) >= 3 && len(name) <= 63 && bucketNameRE.MatchString(name) && !strings.Contains(name, "..") && net.ParseIP(name) == nil
+	return len(name) >= 3 && len(name) <= 63 && bucketNameRE().MatchString(name) && !strings.Contains(name, "..") && net.ParseIP(name) == nil
 }
 
 // s3Error writes an S3 REST-XML error.
@@ -629,7 +629,7 @@ func (s *Server) s3List(w http.ResponseWriter, r *http.Request, bucketName strin
 
 // crc64NVME is the CRC-64/NVME table (reflected polynomial), used by the
 // SDKs' x-amz-checksum-crc64nvme.
-var crc64NVME = crc64.MakeTable(0x9a6c9329ac4bc9b5)
+var crc64NVME = sync.OnceValue(func() *crc64.Table { return crc64.MakeTable(0x9a6c9329ac4bc9b5) })
 
 // verifyChecksum checks an x-amz-checksum-<alg> value (base64 of the
 // big-endian digest) against data. Unknown algorithms are accepted unchecked.
@@ -641,7 +641,7 @@ func verifyChecksum(alg, b64 string, data []byte) error {
 	case "crc32c":
 		h = crc32.New(crc32.MakeTable(crc32.Castagnoli))
 	case "crc64nvme":
-		h = crc64.New(crc64NVME)
+		h = crc64.New(crc64NVME())
 	case "sha1":
 		h = sha1.New()
 	case "sha256":

@@ -366,7 +366,7 @@ func TestS3AWSChunkedTrailer(t *testing.T) {
 
 func TestCRC64NVME(t *testing.T) {
 	// The CRC-64/NVME check value (CRC of "123456789").
-	if got := crc64.Checksum([]byte("123456789"), crc64NVME); got != 0xae8b14860a799888 {
+	if got := crc64.Checksum([]byte("123456789"), crc64NVME()); got != 0xae8b14860a799888 {
 		t.Errorf("crc64nvme check = %x", got)
 	}
 }

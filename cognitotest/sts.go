@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -74,7 +73,7 @@ func (s *Server) handleSTS(w http.ResponseWriter, r *http.Request, op string, fo
 
 // The length (2..64) is checked in code: a bounded repetition compiles into
 // that many copies.
-var roleSessionNameRE = regexp.MustCompile(`^[\w+=,.@-]+$`)
+var roleSessionNameRE = lazyRegexp(`^[\w+=,.@-]+$`)
 
 func (s *Server) assumeRoleWithWebIdentity(w http.ResponseWriter, form url.Values) {
 	roleARN := form.Get("RoleArn")
@@ -90,7 +89,7 @@ func (s *Server) assumeRoleWithWebIdentity(w http.ResponseWriter, form url.Value
 	case session == "":
 		validation("1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null")
 		return
-	case len(session) < 2 || len(session) > 64 || !roleSessionNameRE.MatchString(session):
+	case len(session) < 2 || len(session) > 64 || !roleSessionNameRE().MatchString(session):
 		validation(fmt.Sprintf("1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*", session))
 		return
 	case token == "":
