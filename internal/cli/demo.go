@@ -118,7 +118,7 @@ func demoRun(ctx context.Context, a *App) error {
 		return fmt.Errorf("demo ls: %w", err)
 	}
 	fmt.Fprintf(w, "      %s in %s\n", requests(emu), since(start))
-	fmt.Fprintf(w, "Done in %s. Against a real pool: write a config (see README), then `cognito-login login`.\n", since(total))
+	fmt.Fprintf(w, "Done in %s. Against a real pool: `cognito-login configure`, then `cognito-login login`.\n", since(total))
 	return nil
 }
 
