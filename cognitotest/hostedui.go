@@ -154,7 +154,23 @@ type loginSession struct {
 	challenge   string // S256 code_challenge, "" without PKCE
 	nonce       string
 	expires     time.Time
+
+	// After a right password, what the page asks next: a new password
+	// (stageNewPassword) or an MFA code (stageMFA), for username.
+	stage       string
+	username    string
+	factor      string // SMS_MFA, SOFTWARE_TOKEN_MFA or EMAIL_OTP
+	code        string // the code sent by SMS or email
+	codeExpires time.Time
+	codePrompt  string
+	tries       int
 }
+
+// Sign-in page stages after the password.
+const (
+	stageNewPassword = "newpassword"
+	stageMFA         = "mfa"
+)
 
 // authCode is an authorization code handed to the callback.
 type authCode struct {
@@ -424,7 +440,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	f := r.PostForm
 	s.mu.Lock()
-	out := s.loginLocked(f.Get("login_session"), f.Get("action"), f.Get("username"), f.Get("password"))
+	out := s.loginLocked(f.Get("login_session"), f.Get("action"), f)
 	s.unlockAndLog()
 	out.write(w)
 }
@@ -445,12 +461,16 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Lock()
-	out := s.loginLocked(id, "cancel", "", "")
+	out := s.loginLocked(id, "cancel", nil)
 	s.unlockAndLog()
 	out.write(w)
 }
 
-func (s *Server) loginLocked(sessionID, action, username, password string) authzOutcome {
+// loginLocked takes a sign-in page's form: the username and password
+// (action signin), a new password (action newpassword), an MFA code
+// (action mfa), or a cancel.
+func (s *Server) loginLocked(sessionID, action string, f url.Values) authzOutcome {
+	username, password := f.Get("username"), f.Get("password")
 	ls := s.idp.hosted.logins[sessionID]
 	if ls == nil || !s.now().Before(ls.expires) {
 		if ls != nil {
@@ -475,6 +495,13 @@ func (s *Server) loginLocked(sessionID, action, username, password string) authz
 		return authzOutcome{status: http.StatusBadRequest, page: &signInPage{
 			ClientName: c.name, Session: ls.id, Username: username, Error: msg}}
 	}
+	switch action {
+	case stageNewPassword:
+		return s.loginNewPasswordLocked(ls, c, p, f)
+	case stageMFA:
+		return s.loginMFALocked(ls, c, p, f)
+	}
+	ls.stage = "" // the password again, after going back
 	if username == "" || password == "" {
 		return again("Enter your username and password.")
 	}
@@ -492,11 +519,157 @@ func (s *Server) loginLocked(sessionID, action, username, password string) authz
 	case statusUnconfirmed:
 		return again(msgUserNotConfirmed)
 	case statusForceChangePassword:
-		return again("This user has a temporary password and must choose a new one, which the cognitotest hosted UI does not do: set a permanent password first (AdminSetUserPassword, or a sign-in through the API).")
+		ls.stage, ls.username = stageNewPassword, u.username
+		return ls.page(c, p, u, http.StatusOK, "")
 	}
-	if plan := p.mfaPlanFor(u); len(plan.setup) > 0 || len(plan.factors) > 0 {
-		return again("This user must answer an MFA challenge, which the cognitotest hosted UI does not do: sign in through the API instead.")
+	return s.afterPasswordLocked(ls, c, p, u)
+}
+
+// page is the sign-in page at ls's stage, with an error message if any.
+func (ls *loginSession) page(c *appClient, p *userPool, u *poolUser, status int, errMsg string) authzOutcome {
+	pg := &signInPage{ClientName: c.name, Session: ls.id, Username: ls.username, Error: errMsg, Stage: ls.stage, Prompt: ls.codePrompt}
+	if ls.stage == stageNewPassword {
+		for _, a := range p.requiredAttrs {
+			if u.attrs[a] == "" {
+				pg.Attrs = append(pg.Attrs, a)
+			}
+		}
 	}
+	return authzOutcome{status: status, page: pg}
+}
+
+// stageUserLocked returns the user of a sign-in at stage, or the error
+// page for a form posted out of order or a user gone meanwhile.
+func (s *Server) stageUserLocked(ls *loginSession, p *userPool, stage string) (*poolUser, *authzOutcome) {
+	if ls.stage != stage {
+		out := errorPage(http.StatusBadRequest, "invalid_request", "This step of the sign-in is not the current one. Go back to the application and start again.")
+		return nil, &out
+	}
+	u := p.users[p.key(ls.username)]
+	if u == nil {
+		delete(s.idp.hosted.logins, ls.id)
+		out := errorPage(http.StatusBadRequest, "invalid_request", "User does not exist.")
+		return nil, &out
+	}
+	return u, nil
+}
+
+// afterPasswordLocked asks for an MFA code when the user has a factor, or
+// finishes the sign-in. Setting a factor up is left to the API.
+func (s *Server) afterPasswordLocked(ls *loginSession, c *appClient, p *userPool, u *poolUser) authzOutcome {
+	plan := p.mfaPlanFor(u)
+	if len(plan.setup) > 0 {
+		ls.stage = ""
+		return authzOutcome{status: http.StatusBadRequest, page: &signInPage{ClientName: c.name, Session: ls.id, Username: ls.username,
+			Error: "This user must set up MFA first, which the cognitotest hosted UI does not do: sign in through the API (MFA_SETUP) instead."}}
+	}
+	if len(plan.factors) == 0 {
+		return s.finishLoginLocked(ls, c, p, u)
+	}
+	factor := plan.preferred
+	if factor == "" {
+		factor = plan.factors[0]
+	}
+	ls.stage, ls.username, ls.factor, ls.tries, ls.code = stageMFA, u.username, factor, 0, ""
+	switch factor {
+	case challengeSMSMFA:
+		to := u.attrs["phone_number"]
+		ls.code = s.sendCodeLocked(p, u, "SMS", to, PurposeMFA)
+		ls.codePrompt = "Enter the code we sent by SMS to " + maskPhone(to) + "."
+	case challengeEmailOTP:
+		to := u.attrs["email"]
+		ls.code = s.sendCodeLocked(p, u, "EMAIL", to, PurposeMFA)
+		ls.codePrompt = "Enter the code we sent by email to " + maskEmail(to) + "."
+	default:
+		ls.codePrompt = "Enter the code from your authenticator app."
+	}
+	ls.codeExpires = s.now().Add(codeValidity)
+	return ls.page(c, p, u, http.StatusOK, "")
+}
+
+// loginNewPasswordLocked takes the new password (twice) and any required
+// attributes the user lacks, for a user with a temporary password.
+func (s *Server) loginNewPasswordLocked(ls *loginSession, c *appClient, p *userPool, f url.Values) authzOutcome {
+	u, bad := s.stageUserLocked(ls, p, stageNewPassword)
+	if bad != nil {
+		return *bad
+	}
+	pw := f.Get("new_password")
+	switch {
+	case pw == "":
+		return ls.page(c, p, u, http.StatusBadRequest, "Enter a new password.")
+	case pw != f.Get("confirm_password"):
+		return ls.page(c, p, u, http.StatusBadRequest, "The passwords do not match.")
+	}
+	if aerr := p.checkPassword(pw); aerr != nil {
+		return ls.page(c, p, u, http.StatusBadRequest, aerr.msg)
+	}
+	attrs := map[string]string{}
+	for _, a := range p.requiredAttrs {
+		if u.attrs[a] != "" {
+			continue
+		}
+		v := strings.TrimSpace(f.Get("attr." + a))
+		if v == "" {
+			return ls.page(c, p, u, http.StatusBadRequest, "Enter your "+a+".")
+		}
+		if aerr := validateAttribute(a, v); aerr != nil {
+			return ls.page(c, p, u, http.StatusBadRequest, aerr.msg)
+		}
+		attrs[a] = v
+	}
+	if aerr := s.userCanSignIn(p, u); aerr != nil {
+		return ls.page(c, p, u, http.StatusBadRequest, aerr.msg)
+	}
+	if aerr := s.setPasswordLocked(p, u, pw, true); aerr != nil {
+		return ls.page(c, p, u, http.StatusBadRequest, aerr.msg)
+	}
+	for k, v := range attrs {
+		u.attrs[k] = v
+	}
+	return s.afterPasswordLocked(ls, c, p, u)
+}
+
+// loginMFALocked checks the MFA code: TOTP by RFC 6238 (each step once),
+// SMS and email codes against the one sent, within its validity; after
+// maxCodeTries wrong codes the sign-in is over.
+func (s *Server) loginMFALocked(ls *loginSession, c *appClient, p *userPool, f url.Values) authzOutcome {
+	u, bad := s.stageUserLocked(ls, p, stageMFA)
+	if bad != nil {
+		return *bad
+	}
+	code := strings.TrimSpace(f.Get("code"))
+	if code == "" {
+		return ls.page(c, p, u, http.StatusBadRequest, "Enter the code.")
+	}
+	now := s.now()
+	ok := false
+	if ls.factor == challengeTOTPMFA {
+		var step int64
+		if step, ok = checkTOTP(u.totpSecret, code, now, u.totpLastStep); ok {
+			u.totpLastStep = step
+		}
+	} else {
+		if !now.Before(ls.codeExpires) {
+			delete(s.idp.hosted.logins, ls.id)
+			return errorPage(http.StatusBadRequest, "invalid_request", "The code has expired. Go back to the application and start again.")
+		}
+		ok = subtle.ConstantTimeCompare([]byte(code), []byte(ls.code)) == 1
+	}
+	if !ok {
+		ls.tries++
+		if ls.tries >= maxCodeTries {
+			delete(s.idp.hosted.logins, ls.id)
+			return errorPage(http.StatusBadRequest, "invalid_request", "Too many wrong codes. Go back to the application and start again.")
+		}
+		return ls.page(c, p, u, http.StatusBadRequest, msgInvalidMFACode)
+	}
+	return s.finishLoginLocked(ls, c, p, u)
+}
+
+// finishLoginLocked ends a sign-in: an authorization code, and the redirect
+// to the callback with it.
+func (s *Server) finishLoginLocked(ls *loginSession, c *appClient, p *userPool, u *poolUser) authzOutcome {
 	delete(s.idp.hosted.logins, ls.id)
 	now := s.now()
 	for code, ac := range s.idp.hosted.codes {
@@ -911,12 +1084,19 @@ func (s *Server) serveRootWellKnown(w http.ResponseWriter, r *http.Request) bool
 
 // signInPage is the sign-in form. Tests drive it by these names: inputs
 // name="username" and name="password", buttons id="signin" and
-// id="cancel", and (only when there is one) the message id="error".
+// id="cancel", and (only when there is one) the message id="error". At
+// stage newpassword: inputs name="new_password", name="confirm_password"
+// and name="attr.<attribute>" for each of Attrs, button id="set-password";
+// at stage mfa: input name="code", button id="verify", and the text
+// id="prompt".
 type signInPage struct {
 	ClientName string
 	Session    string
 	Username   string
 	Error      string
+	Stage      string
+	Prompt     string
+	Attrs      []string
 }
 
 // The pages are built with html.EscapeString rather than html/template:
@@ -931,12 +1111,46 @@ func writeSignInHTML(w io.Writer, p *signInPage) {
 	if p.Error != "" {
 		errLine = `<p id="error" role="alert">` + e(p.Error) + "</p>\n"
 	}
+	var fields, button, title string
+	switch p.Stage {
+	case stageNewPassword:
+		title = "Change your password"
+		var b strings.Builder
+		fmt.Fprintf(&b, `<p id="prompt">%s: choose a new password to replace your temporary one.</p>
+<label for="new-password">New password</label>
+<input type="password" id="new-password" name="new_password" autocomplete="new-password" autofocus>
+<label for="confirm-password">Enter it again</label>
+<input type="password" id="confirm-password" name="confirm_password" autocomplete="new-password">
+`, e(p.Username))
+		for _, a := range p.Attrs {
+			fmt.Fprintf(&b, `<label for="attr-%s">%s</label>
+<input type="text" id="attr-%s" name="attr.%s">
+`, e(a), e(a), e(a), e(a))
+		}
+		fields = b.String()
+		button = `<button type="submit" id="set-password" name="action" value="newpassword">Change password</button>`
+	case stageMFA:
+		title = "Verify it is you"
+		fields = fmt.Sprintf(`<p id="prompt">%s</p>
+<label for="code">Code</label>
+<input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" autofocus>
+`, e(p.Prompt))
+		button = `<button type="submit" id="verify" name="action" value="mfa">Verify</button>`
+	default:
+		title = "Sign in"
+		fields = fmt.Sprintf(`<label for="username">Username</label>
+<input type="text" id="username" name="username" value="%s" autocomplete="username" autocapitalize="none" autofocus>
+<label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="current-password">
+`, e(p.Username))
+		button = `<button type="submit" id="signin" name="action" value="signin">Sign in</button>`
+	}
 	fmt.Fprintf(w, `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in</title>
+<title>%s</title>
 <style>
 body{font-family:system-ui,sans-serif;max-width:22rem;margin:3rem auto;padding:0 1rem}
 label{display:block;margin:.8rem 0 .2rem}
@@ -947,23 +1161,19 @@ input[type=text],input[type=password]{width:100%%;box-sizing:border-box;padding:
 </head>
 <body>
 <main>
-<h1>Sign in</h1>
+<h1>%s</h1>
 <p id="client">to %s (cognitotest hosted UI)</p>
 %s<form id="signin-form" method="post" action="/login">
 <input type="hidden" name="login_session" value="%s">
-<label for="username">Username</label>
-<input type="text" id="username" name="username" value="%s" autocomplete="username" autocapitalize="none" autofocus>
-<label for="password">Password</label>
-<input type="password" id="password" name="password" autocomplete="current-password">
-<div class="buttons">
-<button type="submit" id="signin" name="action" value="signin">Sign in</button>
+%s<div class="buttons">
+%s
 <button type="submit" id="cancel" formaction="/cancel?login_session=%s" name="action" value="cancel" formnovalidate>Cancel</button>
 </div>
 </form>
 </main>
 </body>
 </html>
-`, e(p.ClientName), errLine, e(p.Session), e(p.Username), e(url.QueryEscape(p.Session)))
+`, title, title, e(p.ClientName), errLine, e(p.Session), fields, button, e(url.QueryEscape(p.Session)))
 }
 
 func writeErrorHTML(w io.Writer, code, message string) {

@@ -519,20 +519,8 @@ func TestHostedUISignInForm(t *testing.T) {
 		}
 	}
 
-	// Users the hosted UI cannot finish: unknown, temporary password, MFA, disabled.
-	if _, err := f.s.CreateUser(f.poolID, "tom", testPassword, nil, true); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.s.CreateUser(f.poolID, "mia", testPassword, nil, false); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.s.SetTOTPSecret(f.poolID, "mia", testTOTPSecret("mia")); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.s.SetUserMFA(f.poolID, "mia", false, true, false, "SOFTWARE_TOKEN_MFA"); err != nil {
-		t.Fatal(err)
-	}
-	for user, want := range map[string]string{"bob": "User does not exist.", "tom": "temporary password", "mia": "MFA"} {
+	// A user the hosted UI cannot sign in.
+	for user, want := range map[string]string{"bob": "User does not exist."} {
 		session = f.startLogin(t, q)
 		resp, body = f.submit(t, session, user, testPassword, "")
 		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="error"`) || !strings.Contains(body, want) {
@@ -1049,5 +1037,132 @@ func TestHostedUIPagesEscape(t *testing.T) {
 	}
 	if !strings.Contains(page, `formaction="/cancel?login_session=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E%27%26"`) {
 		t.Errorf("cancel URL's session not query-escaped:\n%s", page)
+	}
+}
+
+// submitForm posts a later stage of the sign-in page.
+func (f *hostedFixture) submitForm(t *testing.T, session, action string, fields ...string) (*http.Response, string) {
+	t.Helper()
+	form := url.Values{"login_session": {session}, "action": {action}}
+	for i := 0; i+1 < len(fields); i += 2 {
+		form.Set(fields[i], fields[i+1])
+	}
+	return f.postForm(t, "/login", form, "", "")
+}
+
+// TestHostedUINewPasswordAndMFA: the sign-in page goes on, as Cognito's
+// does, to a new password for a user with a temporary one (with the
+// required attributes the user lacks) and to the MFA code of the user's
+// factor: TOTP, SMS or email.
+func TestHostedUINewPasswordAndMFA(t *testing.T) {
+	f := newHostedFixture(t, UserPoolConfig{MFA: "OPTIONAL", SMSMFA: true, SoftwareTokenMFA: true, EmailMFA: true,
+		RequiredAttributes: []string{"email", "name"}}, ClientConfig{})
+	verifier := oauth2.GenerateVerifier()
+	q := f.authorizeParams(verifier)
+	users := map[string]map[string]string{
+		"tom": {"email": "tom@example.com"},
+		"mia": {"email": "mia@example.com", "name": "Mia"},
+		"sam": {"email": "sam@example.com", "name": "Sam", "phone_number": "+15555550123"},
+		"eve": {"email": "eve@example.com", "name": "Eve"},
+	}
+	for u, attrs := range users {
+		if _, err := f.s.CreateUser(f.poolID, u, testPassword, attrs, u == "tom"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.s.SetTOTPSecret(f.poolID, "mia", testTOTPSecret("mia")); err != nil {
+		t.Fatal(err)
+	}
+	for u, factors := range map[string][3]bool{"mia": {false, true, false}, "sam": {true, false, false}, "eve": {false, false, true}} {
+		if err := f.s.SetUserMFA(f.poolID, u, factors[0], factors[1], factors[2], ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	finish := func(resp *http.Response, body, who string) {
+		t.Helper()
+		cb := callback(t, resp, body)
+		if cb.Get("code") == "" {
+			t.Fatalf("%s: callback %v", who, cb)
+		}
+		if status, out := f.exchange(t, cb.Get("code"), verifier); status != http.StatusOK || str(out, "id_token") == "" {
+			t.Fatalf("%s: token exchange %d %v", who, status, out)
+		}
+	}
+
+	// tom: a temporary password, and no name yet.
+	session := f.startLogin(t, q)
+	resp, body := f.submit(t, session, "tom", testPassword, "signin")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `name="new_password"`) || !strings.Contains(body, `name="attr.name"`) || strings.Contains(body, `name="attr.email"`) {
+		t.Fatalf("temporary password: %d\n%s", resp.StatusCode, body)
+	}
+	for _, c := range []struct{ pw, confirm, name, want string }{
+		{"New-Horse-8", "New-Horse-9", "Tom", "The passwords do not match."},
+		{"short", "short", "Tom", "Password did not conform with policy"},
+		{"New-Horse-8", "New-Horse-8", "", "Enter your name."},
+	} {
+		resp, body = f.submitForm(t, session, "newpassword", "new_password", c.pw, "confirm_password", c.confirm, "attr.name", c.name)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, c.want) || !strings.Contains(body, `name="new_password"`) {
+			t.Errorf("new password %+v: %d, page lacks %q:\n%s", c, resp.StatusCode, c.want, body)
+		}
+	}
+	// A code posted at this stage is out of order, and changes nothing.
+	if resp, _ := f.submitForm(t, session, "mfa", "code", "123456"); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("mfa at the new-password stage: %d", resp.StatusCode)
+	}
+	resp, body = f.submitForm(t, session, "newpassword", "new_password", "New-Horse-8", "confirm_password", "New-Horse-8", "attr.name", "Tom")
+	finish(resp, body, "tom")
+	// The new password is the password now.
+	session = f.startLogin(t, q)
+	resp, body = f.submit(t, session, "tom", "New-Horse-8", "signin")
+	finish(resp, body, "tom again")
+
+	// mia: TOTP. Two wrong codes are allowed; the right one finishes.
+	session = f.startLogin(t, q)
+	resp, body = f.submit(t, session, "mia", testPassword, "signin")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "authenticator app") || !strings.Contains(body, `name="code"`) {
+		t.Fatalf("mia: %d\n%s", resp.StatusCode, body)
+	}
+	resp, body = f.submitForm(t, session, "mfa", "code", "000000")
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Invalid code") {
+		t.Errorf("wrong TOTP code: %d\n%s", resp.StatusCode, body)
+	}
+	code, _ := TOTP(testTOTPSecret("mia"), f.clock.Now())
+	resp, body = f.submitForm(t, session, "mfa", "code", code)
+	finish(resp, body, "mia")
+
+	// sam and eve: the code sent by SMS or email, taken from the outbox.
+	for user, where := range map[string]string{"sam": "by SMS to", "eve": "by email to"} {
+		session = f.startLogin(t, q)
+		resp, body = f.submit(t, session, user, testPassword, "signin")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, where) || strings.Contains(body, "+15555550123") || strings.Contains(body, user+"@example.com") {
+			t.Fatalf("%s: %d\n%s", user, resp.StatusCode, body)
+		}
+		sent, ok := f.s.LastCode(f.poolID, user)
+		if !ok {
+			t.Fatalf("%s: no code in the outbox", user)
+		}
+		resp, body = f.submitForm(t, session, "mfa", "code", sent)
+		finish(resp, body, user)
+	}
+
+	// Three wrong codes end the sign-in.
+	session = f.startLogin(t, q)
+	f.submit(t, session, "eve", testPassword, "signin")
+	for i := 0; i < 3; i++ {
+		resp, body = f.submitForm(t, session, "mfa", "code", "999999")
+	}
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Too many wrong codes") {
+		t.Errorf("third wrong code: %d\n%s", resp.StatusCode, body)
+	}
+	if resp, _ := f.submitForm(t, session, "mfa", "code", "123456"); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a code after the sign-in ended: %d", resp.StatusCode)
+	}
+
+	// MFA required but not set up: left to the API.
+	g := newHostedFixture(t, UserPoolConfig{MFA: "ON", SoftwareTokenMFA: true}, ClientConfig{})
+	session = g.startLogin(t, g.authorizeParams(oauth2.GenerateVerifier()))
+	resp, body = g.submit(t, session, "alice", testPassword, "signin")
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "must set up MFA first") {
+		t.Errorf("MFA to set up: %d\n%s", resp.StatusCode, body)
 	}
 }

@@ -299,3 +299,68 @@ func TestForeignProviderToken(t *testing.T) {
 	wantExit(t, h.run(other+"\n", "login", "--id-token-stdin", "--provider", "login.example.com"), 1, "GetId", "identity pool")
 	wantExit(t, h.run(tok+"\n", "login", "--id-token-stdin"), 2, "--provider")
 }
+
+// TestBrowserLoginNewPasswordAndSMSMFA: in a real browser, the emulator's
+// hosted UI takes a user with a temporary password through choosing a new
+// one and an SMS code, and login --browser ends signed in.
+func TestBrowserLoginNewPasswordAndSMSMFA(t *testing.T) {
+	bctx := chromium(t)
+	h, _ := hostedHarness(t, cognitotest.DemoOptions{Temporary: true, Password: "Temp-Pass-123", Phone: "+15555550123",
+		Pool: cognitotest.UserPoolConfig{MFA: "ON", SMSMFA: true}})
+	const newPassword = "Brand-New-Pass-9"
+	browserErr := make(chan error, 1)
+	var prompt string
+	a, errOut, _ := h.appWith(func(u string) error {
+		go func() {
+			ctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+			defer cancel()
+			browserErr <- func() error {
+				if err := chromedp.Do(ctx, chromedp.Navigate(u), chromedp.WaitVisible(`input[name="username"]`),
+					chromedp.SendKeys(`input[name="username"]`, h.demo.Username),
+					chromedp.SendKeys(`input[name="password"]`, "Temp-Pass-123")); err != nil {
+					return err
+				}
+				if _, err := chromedp.RunResponse(ctx, chromedp.Click(`#signin`)); err != nil {
+					return err
+				}
+				if err := chromedp.Do(ctx, chromedp.WaitVisible(`input[name="new_password"]`),
+					chromedp.SendKeys(`input[name="new_password"]`, newPassword),
+					chromedp.SendKeys(`input[name="confirm_password"]`, newPassword)); err != nil {
+					return err
+				}
+				if _, err := chromedp.RunResponse(ctx, chromedp.Click(`#set-password`)); err != nil {
+					return err
+				}
+				var err error
+				if prompt, err = chromedp.Run(ctx, chromedp.Text(`#prompt`)); err != nil {
+					return err
+				}
+				code, ok := h.emu.LastCode(h.demo.UserPoolID, h.demo.Username)
+				if !ok {
+					return fmt.Errorf("no SMS code in the emulator's outbox")
+				}
+				if err := chromedp.Do(ctx, chromedp.SendKeys(`input[name="code"]`, code)); err != nil {
+					return err
+				}
+				_, err = chromedp.RunResponse(ctx, chromedp.Click(`#verify`))
+				return err
+			}()
+		}()
+		return nil
+	})
+	if code := a.Run(context.Background(), []string{"--config", h.config, "login", "--browser"}); code != 0 {
+		t.Fatalf("login --browser: exit %d\n%s", code, errOut.String())
+	}
+	if err := <-browserErr; err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	if !strings.Contains(prompt, "by SMS to") || strings.Contains(prompt, "5550123") {
+		t.Errorf("the code page said %q; want the masked phone number", prompt)
+	}
+	decodeProcess(t, h.mustRun("", "credentials").stdout)
+	// The new password is the user's password now, through the API too.
+	h.clock.Advance(time.Minute)
+	if r := h.run(newPassword+"\n", "login", "-u", h.demo.Username, "--password-stdin"); r.code != ExitChallengeInput || !strings.Contains(r.stderr, "SMS_MFA") {
+		t.Errorf("API login with the new password: want it to reach the SMS challenge (exit 5): %d\n%s", r.code, r.stderr)
+	}
+}
