@@ -111,8 +111,7 @@ func configureRun(opts *ConfigureOptions) error {
 		}
 		set[strings.TrimSpace(k)] = v
 	}
-	keys := slices.Concat(slices.Sorted(maps.Keys(set)), opts.Unset)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(set)) {
 		if !slices.Contains(envconfig.KnownKeys(), k) {
 			return usagef("configure: %q is not a key of an environment (known: %s)", k, strings.Join(envconfig.KnownKeys(), ", "))
 		}
@@ -129,6 +128,12 @@ func configureRun(opts *ConfigureOptions) error {
 	}
 	if current == nil {
 		current = map[string]string{}
+	}
+	for _, k := range opts.Unset {
+		// An unknown key may be unset when it is in the file: a misspelling.
+		if _, there := current[k]; !there && !slices.Contains(envconfig.KnownKeys(), k) {
+			return usagef("configure: %q is not a key of an environment (known: %s)", k, strings.Join(envconfig.KnownKeys(), ", "))
+		}
 	}
 
 	values := map[string]string{}

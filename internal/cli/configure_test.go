@@ -108,6 +108,22 @@ func TestConfigureEditsInPlace(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stderr, "No change") {
 		t.Errorf("the same value again: %+v", r)
 	}
+
+	// A misspelt key in the file: every edit names it, and --unset removes it.
+	data, _ := os.ReadFile(h.config)
+	h.writeConfig(strings.Replace(string(data), "[env.staging]\n", "[env.staging]\nbuckett = \"x\"\n", 1))
+	if r, _ := runConfigure(t, h, nil, "--env", "staging", "configure", "--set", "bucket=bkt"); r.code != 2 || !strings.Contains(r.stderr, "buckett: unknown key") {
+		t.Errorf("an edit with a misspelt key in the file: %+v", r)
+	}
+	if r, _ := runConfigure(t, h, nil, "--env", "staging", "configure", "--unset", "buckett", "--set", "bucket=bkt"); r.code != 0 {
+		t.Errorf("--unset of the misspelt key: %+v", r)
+	}
+	if data, _ := os.ReadFile(h.config); strings.Contains(string(data), "buckett") || !strings.Contains(string(data), `bucket           = "bkt"`) {
+		t.Errorf("after --unset buckett:\n%s", data)
+	}
+	if r, _ := runConfigure(t, h, nil, "--env", "staging", "configure", "--unset", "colour"); r.code != 2 || !strings.Contains(r.stderr, `"colour" is not a key`) {
+		t.Errorf("--unset of a key that is nowhere: %+v", r)
+	}
 }
 
 // TestConfigureInteractive: on a terminal configure asks, derives the

@@ -122,14 +122,15 @@ func ApplyEdit(data []byte, e Edit) ([]byte, error) {
 			return nil, &ConfigError{Env: e.Env, Key: k, Msg: "unknown key (known: " + strings.Join(knownEnvKeys(), ", ") + ")"}
 		}
 	}
-	for _, k := range e.Unset {
-		if !known(k) {
-			return nil, &ConfigError{Env: e.Env, Key: k, Msg: "unknown key (known: " + strings.Join(knownEnvKeys(), ", ") + ")"}
-		}
-	}
-	_, exists, err := EnvValues(data, e.Env)
+	current, exists, err := EnvValues(data, e.Env)
 	if err != nil {
 		return nil, err
+	}
+	for _, k := range e.Unset {
+		// An unknown key already in the table (a misspelling) may go.
+		if _, there := current[k]; !known(k) && !there {
+			return nil, &ConfigError{Env: e.Env, Key: k, Msg: "unknown key (known: " + strings.Join(knownEnvKeys(), ", ") + ")"}
+		}
 	}
 	text := strings.ReplaceAll(string(data), "\r\n", "\n")
 	lines := strings.Split(text, "\n")
