@@ -84,4 +84,3 @@ func TestWatchBucketAgainstEmulator(t *testing.T) {
 		t.Fatal("did not stop when interrupted")
 	}
 }
-
