@@ -31,9 +31,15 @@ func DefaultConfigPath() (string, error) { return envconfig.DefaultConfigPath() 
 // <os.UserCacheDir()>/cognito-login.
 func DefaultCacheDir() (string, error) { return envconfig.DefaultCacheDir() }
 
-// LoadConfig reads and validates a config file. Every environment in it is
-// validated, so a mistake is reported whichever env is used.
+// LoadConfig reads and validates a config file; an empty path means the
+// default location. Every environment in it is validated, so a mistake is
+// reported whichever env is used.
 func LoadConfig(path string) (*Config, error) { return envconfig.LoadConfig(path) }
+
+// LoadEnv loads the config file at path (empty: the default location) and
+// selects an environment: name if given, else $COGNITO_LOGIN_ENV, else
+// default_env, else the only one.
+func LoadEnv(path, name string) (*Env, error) { return envconfig.LoadEnv(path, name) }
 
 // ParseConfig parses and validates config file contents; path is used in
 // error messages.

@@ -642,19 +642,10 @@ func (s *Server) loginMFALocked(ls *loginSession, c *appClient, p *userPool, f u
 	if code == "" {
 		return ls.page(c, p, u, http.StatusBadRequest, "Enter the code.")
 	}
-	now := s.now()
-	ok := false
-	if ls.factor == challengeTOTPMFA {
-		var step int64
-		if step, ok = checkTOTP(u.totpSecret, code, now, u.totpLastStep); ok {
-			u.totpLastStep = step
-		}
-	} else {
-		if !now.Before(ls.codeExpires) {
-			delete(s.idp.hosted.logins, ls.id)
-			return errorPage(http.StatusBadRequest, "invalid_request", "The code has expired. Go back to the application and start again.")
-		}
-		ok = subtle.ConstantTimeCompare([]byte(code), []byte(ls.code)) == 1
+	ok, expired := checkMFACode(u, ls.factor, code, ls.code, ls.codeExpires, s.now())
+	if expired {
+		delete(s.idp.hosted.logins, ls.id)
+		return errorPage(http.StatusBadRequest, "invalid_request", "The code has expired. Go back to the application and start again.")
 	}
 	if !ok {
 		ls.tries++

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 )
 
 // This file holds MFA: the pool's MfaConfiguration, the users' MFA
@@ -441,18 +442,10 @@ func (s *Server) respondCodeLocked(c *appClient, p *userPool, challenge, session
 		return nil, missingParam(key)
 	}
 	now := s.now()
-	ok := false
-	if challenge == challengeTOTPMFA {
-		var step int64
-		if step, ok = checkTOTP(u.totpSecret, code, now, u.totpLastStep); ok {
-			u.totpLastStep = step
-		}
-	} else {
-		if !now.Before(sess.codeExpires) {
-			s.dropSessionLocked(sess.id)
-			return nil, apiErr(errNotAuthorized, msgSessionExpired)
-		}
-		ok = subtle.ConstantTimeCompare([]byte(code), []byte(sess.code)) == 1
+	ok, expired := checkMFACode(u, challenge, code, sess.code, sess.codeExpires, now)
+	if expired {
+		s.dropSessionLocked(sess.id)
+		return nil, apiErr(errNotAuthorized, msgSessionExpired)
 	}
 	if !ok {
 		sess.tries++
@@ -483,6 +476,24 @@ func (s *Server) respondCodeLocked(c *appClient, p *userPool, challenge, session
 		u.modified = now
 	}
 	return s.continueSignInLocked(c, p, u, st)
+}
+
+// checkMFACode checks an MFA code: for SOFTWARE_TOKEN_MFA by RFC 6238
+// against u's secret (each step used once), else against the code sent,
+// which has expired at expires. The API's challenges and the hosted UI
+// share it.
+func checkMFACode(u *poolUser, factor, code, sent string, expires, now time.Time) (ok, expired bool) {
+	if factor == challengeTOTPMFA {
+		step, ok := checkTOTP(u.totpSecret, code, now, u.totpLastStep)
+		if ok {
+			u.totpLastStep = step
+		}
+		return ok, false
+	}
+	if !now.Before(expires) {
+		return false, true
+	}
+	return subtle.ConstantTimeCompare([]byte(code), []byte(sent)) == 1, false
 }
 
 func (s *Server) respondSelectMFALocked(c *appClient, p *userPool, sessionID string, resp map[string]string) (any, *apiError) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/loginwithcognito/cognitologin/cognitotest"
+	"github.com/loginwithcognito/cognitologin/internal/sessiondata"
 )
 
 // helper runs cognito-login-credentials --config <sandbox config> ARGS.
@@ -26,17 +27,9 @@ func sessionSecrets(t *testing.T, path string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s struct {
-		IDToken      string `json:"id_token"`
-		AccessToken  string `json:"access_token"`
-		RefreshToken string `json:"refresh_token"`
-		Credentials  struct {
-			SecretAccessKey string `json:"secret_access_key"`
-			SessionToken    string `json:"session_token"`
-		} `json:"credentials"`
-	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		t.Fatal(err)
+	s, err := sessiondata.DecodeSession(data)
+	if err != nil || s.Credentials == nil {
+		t.Fatalf("session %s: %v", path, err)
 	}
 	out := []string{s.IDToken, s.AccessToken, s.RefreshToken, s.Credentials.SecretAccessKey, s.Credentials.SessionToken}
 	for _, v := range out {

@@ -142,7 +142,7 @@ func prepareDir(dir string, warn func(string)) (string, error) {
 	if !fi.IsDir() {
 		return "", fmt.Errorf("sessionstore: session directory %s is not a directory", dir)
 	}
-	if !isWindows && fi.Mode().Perm()&0o077 != 0 {
+	if !privfile.IsPrivate(fi.Mode()) {
 		if err := os.Chmod(dir, dirPerm); err != nil {
 			return "", fmt.Errorf("sessionstore: session directory %s has mode %#o, open to other users, and it could not be restricted (%v); run: chmod 700 %s",
 				dir, fi.Mode().Perm(), err, dir)
@@ -177,7 +177,7 @@ func sessionName(file string) (string, bool) {
 // tighten restricts a session file with group/other bits to 0600 using
 // chmod, and warns; it is a no-op for a file that is already private.
 func (s *FileStore) tighten(path string, mode fs.FileMode, chmod func() error) error {
-	if isWindows || mode.Perm()&0o077 == 0 {
+	if privfile.IsPrivate(mode) {
 		return nil
 	}
 	if err := chmod(); err != nil {

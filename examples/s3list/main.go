@@ -48,18 +48,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	path := *configPath
-	if path == "" {
-		var err error
-		if path, err = cognitologin.DefaultConfigPath(); err != nil {
-			return err
-		}
-	}
-	cfg, err := cognitologin.LoadConfig(path)
-	if err != nil {
-		return err
-	}
-	env, err := cfg.Select(*envName)
+	env, err := cognitologin.LoadEnv(*configPath, *envName)
 	if err != nil {
 		return err
 	}

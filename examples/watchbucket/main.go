@@ -55,18 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	path := *configPath
-	if path == "" {
-		var err error
-		if path, err = cognitologin.DefaultConfigPath(); err != nil {
-			return err
-		}
-	}
-	cfg, err := cognitologin.LoadConfig(path)
-	if err != nil {
-		return err
-	}
-	env, err := cfg.Select(*envName)
+	env, err := cognitologin.LoadEnv(*configPath, *envName)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -91,19 +90,7 @@ var errDelegate = errors.New("left to cognito-login")
 // explains. The environment variables are read as the full command reads
 // them.
 func Serve(r Request, now time.Time) (out []byte, ok bool) {
-	path := r.ConfigPath
-	if path == "" {
-		p, err := envconfig.DefaultConfigPath()
-		if err != nil {
-			return nil, false
-		}
-		path = p
-	}
-	cfg, err := envconfig.LoadConfig(path)
-	if err != nil {
-		return nil, false
-	}
-	env, err := cfg.Select(r.EnvName)
+	env, err := envconfig.LoadEnv(r.ConfigPath, r.EnvName)
 	if err != nil || env.SessionStore != "file" {
 		return nil, false
 	}
@@ -112,12 +99,11 @@ func Serve(r Request, now time.Time) (out []byte, ok bool) {
 		return nil, false
 	}
 	dir = filepath.Clean(dir)
-	private := func(mode fs.FileMode) bool { return runtime.GOOS == "windows" || mode.Perm()&0o077 == 0 }
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() || !private(fi.Mode()) {
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() || !privfile.IsPrivate(fi.Mode()) {
 		return nil, false
 	}
 	data, err := privfile.Read(filepath.Join(dir, env.Name+".json"), func(mode fs.FileMode, _ func(fs.FileMode) error) error {
-		if !private(mode) {
+		if !privfile.IsPrivate(mode) {
 			return errDelegate
 		}
 		return nil

@@ -246,18 +246,7 @@ func (a *App) env() (*cognitologin.Env, error) {
 		e := *a.EnvOverride
 		return &e, nil
 	}
-	path := a.ConfigPath
-	if path == "" {
-		var err error
-		if path, err = cognitologin.DefaultConfigPath(); err != nil {
-			return nil, &cognitologin.ConfigError{Msg: err.Error()}
-		}
-	}
-	cfg, err := cognitologin.LoadConfig(path)
-	if err != nil {
-		return nil, err
-	}
-	return cfg.Select(a.EnvName)
+	return cognitologin.LoadEnv(a.ConfigPath, a.EnvName)
 }
 
 // client builds the library client for the selected env.

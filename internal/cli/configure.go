@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/BurntSushi/toml"
 	"github.com/spf13/cobra"
 
 	cognitologin "github.com/loginwithcognito/cognitologin"
@@ -80,13 +79,9 @@ A client secret is better kept in $COGNITO_LOGIN_CLIENT_SECRET than in the file.
 
 func configureRun(opts *ConfigureOptions) error {
 	a := opts.App
-	path := a.ConfigPath
-	if path == "" {
-		p, err := cognitologin.DefaultConfigPath()
-		if err != nil {
-			return &cognitologin.ConfigError{Msg: err.Error()}
-		}
-		path = p
+	path, err := envconfig.ConfigPath(a.ConfigPath)
+	if err != nil {
+		return err
 	}
 	// Through a symlink (dotfile managers link config files), edit the
 	// file it points to, and keep the link.
@@ -112,7 +107,7 @@ func configureRun(opts *ConfigureOptions) error {
 		set[strings.TrimSpace(k)] = v
 	}
 	for _, k := range slices.Sorted(maps.Keys(set)) {
-		if !slices.Contains(envconfig.KnownKeys(), k) {
+		if !envconfig.IsKnownKey(k) {
 			return usagef("configure: %q is not a key of an environment (known: %s)", k, strings.Join(envconfig.KnownKeys(), ", "))
 		}
 	}
@@ -131,7 +126,7 @@ func configureRun(opts *ConfigureOptions) error {
 	}
 	for _, k := range opts.Unset {
 		// An unknown key may be unset when it is in the file: a misspelling.
-		if _, there := current[k]; !there && !slices.Contains(envconfig.KnownKeys(), k) {
+		if _, there := current[k]; !there && !envconfig.IsKnownKey(k) {
 			return usagef("configure: %q is not a key of an environment (known: %s)", k, strings.Join(envconfig.KnownKeys(), ", "))
 		}
 	}
@@ -152,7 +147,8 @@ func configureRun(opts *ConfigureOptions) error {
 
 	// The first env of a file becomes its default, so that adding a second
 	// one later does not leave commands without an env to use.
-	makeDefault := opts.Default || firstEnv(data)
+	defaultEnv, envs, _ := envconfig.Outline(data)
+	makeDefault := opts.Default || (defaultEnv == "" && len(envs) == 0)
 	edit := func() ([]byte, error) {
 		e := envconfig.Edit{Env: name, Set: map[string]string{}, Default: makeDefault}
 		for k, v := range values {
@@ -275,18 +271,12 @@ func configureEnvName(a *App, data []byte, interactive bool) (string, error) {
 		return n, nil
 	}
 	guess := "default"
-	var doc struct {
-		DefaultEnv string         `toml:"default_env"`
-		Env        map[string]any `toml:"env"`
-	}
-	if _, err := toml.Decode(string(data), &doc); err == nil {
+	if defaultEnv, envs, err := envconfig.Outline(data); err == nil {
 		switch {
-		case doc.DefaultEnv != "":
-			guess = doc.DefaultEnv
-		case len(doc.Env) == 1:
-			for n := range doc.Env {
-				guess = n
-			}
+		case defaultEnv != "":
+			guess = defaultEnv
+		case len(envs) == 1:
+			guess = envs[0]
 		}
 	}
 	if !interactive {
@@ -302,23 +292,9 @@ func configureEnvName(a *App, data []byte, interactive bool) (string, error) {
 	return guess, nil
 }
 
-// firstEnv reports whether data defines no env and no default_env yet.
-func firstEnv(data []byte) bool {
-	var doc struct {
-		DefaultEnv string         `toml:"default_env"`
-		Env        map[string]any `toml:"env"`
-	}
-	_, err := toml.Decode(string(data), &doc)
-	return err == nil && doc.DefaultEnv == "" && len(doc.Env) == 0
-}
-
-// regionOf returns the region part of a user pool id ("eu-west-1" of
-// "eu-west-1_AbC123xyz"), or "".
+// regionOf returns the region of a well-formed user pool id, or "".
 func regionOf(userPoolID string) string {
-	region, _, ok := strings.Cut(userPoolID, "_")
-	if !ok {
-		return ""
-	}
+	region, _ := envconfig.UserPoolRegion(userPoolID)
 	return region
 }
 

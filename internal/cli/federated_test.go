@@ -85,38 +85,54 @@ func chromium(t *testing.T) context.Context {
 // real (headless) browser, a person types a wrong then the right password,
 // the redirect reaches the loopback callback, and the session works and
 // refreshes through the token endpoint.
-func TestBrowserLoginThroughHostedUI(t *testing.T) {
-	bctx := chromium(t)
-	h, port := hostedHarness(t, cognitotest.DemoOptions{})
-	browserErr := make(chan error, 1)
-	var errorShown string
+// browserApp builds an App whose system browser is drive, run on headless
+// Chromium in the background with a 30 s limit; its result arrives on the
+// channel.
+func (h *harness) browserApp(bctx context.Context, drive func(ctx context.Context, url string) error) (*App, *syncBuffer, <-chan error) {
+	done := make(chan error, 1)
 	a, errOut, _ := h.appWith(func(u string) error {
 		go func() {
 			ctx, cancel := context.WithTimeout(bctx, 30*time.Second)
 			defer cancel()
-			browserErr <- func() error {
-				if err := chromedp.Do(ctx, chromedp.Navigate(u), chromedp.WaitVisible(`input[name="username"]`),
-					chromedp.SendKeys(`input[name="username"]`, h.demo.Username),
-					chromedp.SendKeys(`input[name="password"]`, "Wrong-Password-1")); err != nil {
-					return err
-				}
-				// A click that submits a form: RunResponse waits for the page.
-				if _, err := chromedp.RunResponse(ctx, chromedp.Click(`#signin`)); err != nil {
-					return err
-				}
-				var err error
-				if errorShown, err = chromedp.Run(ctx, chromedp.Text(`#error`)); err != nil {
-					return err
-				}
-				// The page keeps the username and empties the password.
-				if err := chromedp.Do(ctx, chromedp.SendKeys(`input[name="password"]`, h.demo.Password)); err != nil {
-					return err
-				}
-				_, err = chromedp.RunResponse(ctx, chromedp.Click(`#signin`))
-				return err
-			}()
+			done <- drive(ctx, u)
 		}()
 		return nil
+	})
+	return a, errOut, done
+}
+
+// fillAndSubmit waits for the first field, types into each field
+// (selector, text pairs), and clicks button, waiting for the page the form
+// submission loads.
+func fillAndSubmit(ctx context.Context, button string, fields ...string) error {
+	steps := []chromedp.Action[chromedp.Void]{chromedp.WaitVisible(fields[0])}
+	for i := 0; i+1 < len(fields); i += 2 {
+		steps = append(steps, chromedp.SendKeys(fields[i], fields[i+1]))
+	}
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		return err
+	}
+	_, err := chromedp.RunResponse(ctx, chromedp.Click(button))
+	return err
+}
+
+func TestBrowserLoginThroughHostedUI(t *testing.T) {
+	bctx := chromium(t)
+	h, port := hostedHarness(t, cognitotest.DemoOptions{})
+	var errorShown string
+	a, errOut, browserErr := h.browserApp(bctx, func(ctx context.Context, u string) error {
+		if err := chromedp.Do(ctx, chromedp.Navigate(u)); err != nil {
+			return err
+		}
+		if err := fillAndSubmit(ctx, `#signin`, `input[name="username"]`, h.demo.Username, `input[name="password"]`, "Wrong-Password-1"); err != nil {
+			return err
+		}
+		var err error
+		if errorShown, err = chromedp.Run(ctx, chromedp.Text(`#error`)); err != nil {
+			return err
+		}
+		// The page keeps the username and empties the password.
+		return fillAndSubmit(ctx, `#signin`, `input[name="password"]`, h.demo.Password)
 	})
 	code := a.Run(context.Background(), []string{"--config", h.config, "login", "--browser"})
 	if code != 0 {
@@ -308,45 +324,26 @@ func TestBrowserLoginNewPasswordAndSMSMFA(t *testing.T) {
 	h, _ := hostedHarness(t, cognitotest.DemoOptions{Temporary: true, Password: "Temp-Pass-123", Phone: "+15555550123",
 		Pool: cognitotest.UserPoolConfig{MFA: "ON", SMSMFA: true}})
 	const newPassword = "Brand-New-Pass-9"
-	browserErr := make(chan error, 1)
 	var prompt string
-	a, errOut, _ := h.appWith(func(u string) error {
-		go func() {
-			ctx, cancel := context.WithTimeout(bctx, 30*time.Second)
-			defer cancel()
-			browserErr <- func() error {
-				if err := chromedp.Do(ctx, chromedp.Navigate(u), chromedp.WaitVisible(`input[name="username"]`),
-					chromedp.SendKeys(`input[name="username"]`, h.demo.Username),
-					chromedp.SendKeys(`input[name="password"]`, "Temp-Pass-123")); err != nil {
-					return err
-				}
-				if _, err := chromedp.RunResponse(ctx, chromedp.Click(`#signin`)); err != nil {
-					return err
-				}
-				if err := chromedp.Do(ctx, chromedp.WaitVisible(`input[name="new_password"]`),
-					chromedp.SendKeys(`input[name="new_password"]`, newPassword),
-					chromedp.SendKeys(`input[name="confirm_password"]`, newPassword)); err != nil {
-					return err
-				}
-				if _, err := chromedp.RunResponse(ctx, chromedp.Click(`#set-password`)); err != nil {
-					return err
-				}
-				var err error
-				if prompt, err = chromedp.Run(ctx, chromedp.Text(`#prompt`)); err != nil {
-					return err
-				}
-				code, ok := h.emu.LastCode(h.demo.UserPoolID, h.demo.Username)
-				if !ok {
-					return fmt.Errorf("no SMS code in the emulator's outbox")
-				}
-				if err := chromedp.Do(ctx, chromedp.SendKeys(`input[name="code"]`, code)); err != nil {
-					return err
-				}
-				_, err = chromedp.RunResponse(ctx, chromedp.Click(`#verify`))
-				return err
-			}()
-		}()
-		return nil
+	a, errOut, browserErr := h.browserApp(bctx, func(ctx context.Context, u string) error {
+		if err := chromedp.Do(ctx, chromedp.Navigate(u)); err != nil {
+			return err
+		}
+		if err := fillAndSubmit(ctx, `#signin`, `input[name="username"]`, h.demo.Username, `input[name="password"]`, "Temp-Pass-123"); err != nil {
+			return err
+		}
+		if err := fillAndSubmit(ctx, `#set-password`, `input[name="new_password"]`, newPassword, `input[name="confirm_password"]`, newPassword); err != nil {
+			return err
+		}
+		var err error
+		if prompt, err = chromedp.Run(ctx, chromedp.Text(`#prompt`)); err != nil {
+			return err
+		}
+		code, ok := h.emu.LastCode(h.demo.UserPoolID, h.demo.Username)
+		if !ok {
+			return fmt.Errorf("no SMS code in the emulator's outbox")
+		}
+		return fillAndSubmit(ctx, `#verify`, `input[name="code"]`, code)
 	})
 	if code := a.Run(context.Background(), []string{"--config", h.config, "login", "--browser"}); code != 0 {
 		t.Fatalf("login --browser: exit %d\n%s", code, errOut.String())

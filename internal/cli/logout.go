@@ -40,14 +40,7 @@ func logoutRun(ctx context.Context, a *App, global, all bool) error {
 		if a.EnvName != "" {
 			return usagef("logout --all signs out of every environment: it takes no --env")
 		}
-		path := a.ConfigPath
-		if path == "" {
-			var err error
-			if path, err = cognitologin.DefaultConfigPath(); err != nil {
-				return &cognitologin.ConfigError{Msg: err.Error()}
-			}
-		}
-		cfg, err := cognitologin.LoadConfig(path)
+		cfg, err := cognitologin.LoadConfig(a.ConfigPath)
 		if err != nil {
 			return err
 		}

@@ -66,6 +66,30 @@ func EnvValues(data []byte, env string) (values map[string]string, ok bool, err 
 	return values, true, nil
 }
 
+// Outline reads default_env and the environment names of a config file
+// without validating anything, for a file that is about to be edited.
+func Outline(data []byte) (defaultEnv string, envs []string, err error) {
+	var doc struct {
+		DefaultEnv string         `toml:"default_env"`
+		Env        map[string]any `toml:"env"`
+	}
+	if _, err := toml.Decode(string(data), &doc); err != nil {
+		return "", nil, err
+	}
+	for n := range doc.Env {
+		envs = append(envs, n)
+	}
+	sort.Strings(envs)
+	return doc.DefaultEnv, envs, nil
+}
+
+// IsKnownKey reports whether key is one an [env.NAME] table takes.
+func IsKnownKey(key string) bool { return known(key) }
+
+// UserPoolRegion returns the region of a well-formed user pool id
+// ("eu-west-1" of "eu-west-1_AbC123xyz").
+func UserPoolRegion(userPoolID string) (string, bool) { return userPoolRegion(userPoolID) }
+
 // tomlValue renders value for key as TOML.
 func tomlValue(key, value string) (string, error) {
 	if !utf8.ValidString(value) {

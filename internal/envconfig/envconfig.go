@@ -143,6 +143,29 @@ func DefaultConfigPath() (string, error) {
 	return filepath.Join(dir, "cognito-login", "config.toml"), nil
 }
 
+// ConfigPath returns path, or DefaultConfigPath when path is empty, as a
+// *ConfigError when there is no default.
+func ConfigPath(path string) (string, error) {
+	if path != "" {
+		return path, nil
+	}
+	p, err := DefaultConfigPath()
+	if err != nil {
+		return "", &ConfigError{Msg: err.Error()}
+	}
+	return p, nil
+}
+
+// LoadEnv loads the config file at path (empty: the default location) and
+// selects the environment name as Config.Select does.
+func LoadEnv(path, name string) (*Env, error) {
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	return cfg.Select(name)
+}
+
 // DefaultCacheDir is $COGNITO_LOGIN_CACHE_DIR, else
 // <os.UserCacheDir()>/cognito-login.
 func DefaultCacheDir() (string, error) {
@@ -184,9 +207,14 @@ type fileConfig struct {
 // maxConfigSize bounds what LoadConfig reads.
 const maxConfigSize = 1 << 20
 
-// LoadConfig reads and validates a config file. Every environment in it is
-// validated, so a mistake is reported whichever env is used.
+// LoadConfig reads and validates a config file; an empty path means the
+// default location. Every environment in it is validated, so a mistake is
+// reported whichever env is used.
 func LoadConfig(path string) (*Config, error) {
+	path, err := ConfigPath(path)
+	if err != nil {
+		return nil, err
+	}
 	fi, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

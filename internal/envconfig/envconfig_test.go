@@ -143,3 +143,19 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+func TestLoadEnvDefaultPath(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(p, []byte("[env.dev]\n"+goodEnv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(EnvConfigPath, p)
+	t.Setenv(EnvEnvName, "")
+	e, err := LoadEnv("", "")
+	if err != nil || e.Name != "dev" || e.Origin != p {
+		t.Fatalf("LoadEnv with the default path: %+v, %v", e, err)
+	}
+	if _, err := LoadEnv("", "prod"); err == nil || !strings.Contains(err.Error(), `no environment "prod"`) {
+		t.Errorf("unknown env: %v", err)
+	}
+}

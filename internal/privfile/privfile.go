@@ -13,6 +13,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime"
 )
 
 var (
@@ -21,6 +22,11 @@ var (
 	// ErrNotRegular reports a directory, device, socket or pipe.
 	ErrNotRegular = errors.New("is not a regular file")
 )
+
+// IsPrivate reports whether mode keeps a file or directory from other
+// users: no group or other permission bits. On Windows, where files have
+// ACLs rather than mode bits, it is always true.
+func IsPrivate(mode fs.FileMode) bool { return runtime.GOOS == "windows" || mode.Perm()&0o077 == 0 }
 
 // ONoFollow makes open fail on a symlink instead of following it; 0 where
 // the platform has no such flag (Windows), where the Lstat check that Read
