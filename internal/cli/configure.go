@@ -102,7 +102,7 @@ func configureRun(opts *ConfigureOptions) error {
 	for _, kv := range opts.Set {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || strings.TrimSpace(k) == "" {
-			return usagef("--set %q: want KEY=VALUE, e.g. --set bucket=reports", kv)
+			return usagef("--set takes KEY=VALUE, and one of them has no '=' (not repeated here: it may hold the client secret); want KEY=VALUE, e.g. --set bucket=reports")
 		}
 		set[strings.TrimSpace(k)] = v
 	}
@@ -119,7 +119,7 @@ func configureRun(opts *ConfigureOptions) error {
 	}
 	current, exists, err := envconfig.EnvValues(data, name)
 	if err != nil {
-		return &cognitologin.ConfigError{File: path, Msg: "not valid TOML (" + err.Error() + "); fix it by hand first"}
+		return &cognitologin.ConfigError{File: path, Msg: err.Error() + "; fix it by hand first"}
 	}
 	if current == nil {
 		current = map[string]string{}

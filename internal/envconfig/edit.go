@@ -39,7 +39,7 @@ var ErrEditByHand = errors.New("edit it by hand")
 func EnvValues(data []byte, env string) (values map[string]string, ok bool, err error) {
 	var doc map[string]any
 	if _, err := toml.Decode(string(data), &doc); err != nil {
-		return nil, false, err
+		return nil, false, errors.New(tomlErrorMsg(data, err))
 	}
 	envs, _ := doc["env"].(map[string]any)
 	table, ok := envs[env].(map[string]any)
@@ -74,7 +74,7 @@ func Outline(data []byte) (defaultEnv string, envs []string, err error) {
 		Env        map[string]any `toml:"env"`
 	}
 	if _, err := toml.Decode(string(data), &doc); err != nil {
-		return "", nil, err
+		return "", nil, errors.New(tomlErrorMsg(data, err))
 	}
 	for n := range doc.Env {
 		envs = append(envs, n)
@@ -93,7 +93,8 @@ func UserPoolRegion(userPoolID string) (string, bool) { return userPoolRegion(us
 // tomlValue renders value for key as TOML.
 func tomlValue(key, value string) (string, error) {
 	if !utf8.ValidString(value) {
-		return "", &ConfigError{Key: key, Msg: fmt.Sprintf("%q is not valid UTF-8 text", value)}
+		// Not quoted back: the value may be the client secret.
+		return "", &ConfigError{Key: key, Msg: "the value is not valid UTF-8 text"}
 	}
 	var v any = value
 	switch key {

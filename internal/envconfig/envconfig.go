@@ -249,11 +249,7 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	var fc fileConfig
 	md, err := toml.Decode(string(data), &fc)
 	if err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return nil, &ConfigError{File: path, Msg: fmt.Sprintf("not valid TOML: line %d: %s", pe.Position.Line, pe.Message)}
-		}
-		return nil, &ConfigError{File: path, Msg: "not valid for this config: " + err.Error()}
+		return nil, &ConfigError{File: path, Msg: tomlErrorMsg(data, err)}
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		k := und[0]
@@ -303,6 +299,24 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// tomlErrorMsg describes a TOML decoding error for a person. The parser
+// quotes what it found ("expected value but found \"…\" instead"), so on
+// the client secret's line the message says what is wrong without it.
+func tomlErrorMsg(data []byte, err error) string {
+	var pe toml.ParseError
+	if !errors.As(err, &pe) {
+		return "not valid for this config: " + err.Error()
+	}
+	msg := pe.Message
+	lines := strings.Split(string(data), "\n")
+	if l := pe.Position.Line; l >= 1 && l <= len(lines) {
+		if k, _, _ := strings.Cut(lines[l-1], "="); strings.Contains(k, "client_secret") {
+			msg = "the client_secret value is not a valid TOML string (write client_secret = \"...\", or set " + EnvClientSecret + " instead); it is not repeated here"
+		}
+	}
+	return fmt.Sprintf("not valid TOML: line %d: %s", pe.Position.Line, msg)
 }
 
 func knownEnvKeys() []string {

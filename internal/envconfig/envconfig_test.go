@@ -159,3 +159,23 @@ func TestLoadEnvDefaultPath(t *testing.T) {
 		t.Errorf("unknown env: %v", err)
 	}
 }
+
+// TestParseErrorsHideTheClientSecret: the TOML parser quotes what it found;
+// on the client secret's line the message must not.
+func TestParseErrorsHideTheClientSecret(t *testing.T) {
+	for _, doc := range []string{
+		"[env.a]\nclient_secret = S3cretValue42\n",
+		"[env.a]\nclient_secret = \"S3cretValue42\" junk\n",
+	} {
+		_, err := ParseConfig("f.toml", []byte(doc))
+		if err == nil || strings.Contains(err.Error(), "S3cretValue42") || !strings.Contains(err.Error(), "client_secret") {
+			t.Errorf("%q: %v; want an error naming client_secret without its value", doc, err)
+		}
+		if _, _, err := EnvValues([]byte(doc), "a"); err == nil || strings.Contains(err.Error(), "S3cretValue42") {
+			t.Errorf("EnvValues(%q): %v", doc, err)
+		}
+	}
+	if _, err := ApplyEdit(nil, Edit{Env: "a", Set: map[string]string{"client_secret": "S3cret\xffValue42"}}); err == nil || strings.Contains(err.Error(), "S3cret") {
+		t.Errorf("a non-UTF-8 secret: %v", err)
+	}
+}
