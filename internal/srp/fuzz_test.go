@@ -1,6 +1,7 @@
 package srp
 
 import (
+	"bytes"
 	"errors"
 	"math/big"
 	"strings"
@@ -89,6 +90,30 @@ func FuzzServerVerify(f *testing.F) {
 		}
 		if err != nil && ok {
 			t.Fatal("Verify returned true with an error")
+		}
+	})
+}
+
+// FuzzMontgomery checks mul and sqr against math/big on any two values below
+// R, with the assembly rows where the CPU has them and with the generic ones.
+func FuzzMontgomery(f *testing.F) {
+	f.Add([]byte{1}, []byte{2})
+	f.Add(bytes.Repeat([]byte{0xff}, 384), bytes.Repeat([]byte{0xff}, 384))
+	f.Add(N.Bytes(), bytes.Repeat([]byte{0xff}, 200))
+	f.Fuzz(func(t *testing.T, xb, yb []byte) {
+		if len(xb) > 384 || len(yb) > 384 {
+			return
+		}
+		x, y := new(big.Int).SetBytes(xb), new(big.Int).SetBytes(yb)
+		for _, adx := range adxModes() {
+			restore := adx.set()
+			w := newMontWork()
+			z := make([]big.Word, mn)
+			w.mul(z, fixedWords(x), fixedWords(y))
+			checkMont(t, adx.name+" mul", z, montRef(x, y))
+			w.sqr(z, fixedWords(x))
+			checkMont(t, adx.name+" sqr", z, montRef(x, x))
+			restore()
 		}
 	})
 }

@@ -1,0 +1,56 @@
+package srp
+
+import (
+	"math/big"
+
+	"golang.org/x/sys/cpu"
+)
+
+// useADX selects montgomery_amd64.s. Every x86-64 CPU since 2014–2015 has
+// these instructions; the generic rows still run on those that do not.
+var (
+	cpuHasADX = cpu.X86.HasADX && cpu.X86.HasBMI2
+	useADX    = cpuHasADX
+)
+
+func mulRows(t, x, y []big.Word) {
+	if useADX {
+		_, _, _ = t[2*mn-1], x[mn-1], y[mn-1]
+		mulRowsADX(&t[0], &x[0], &y[0], mn)
+		return
+	}
+	mulRowsGeneric(t, x, y)
+}
+
+func sqrTriangle(t, x []big.Word) {
+	if useADX {
+		_, _ = t[2*mn-1], x[mn-1]
+		sqrTriangleADX(&t[0], &x[0], mn)
+		return
+	}
+	sqrTriangleGeneric(t, x)
+}
+
+func montReduce(t []big.Word) big.Word {
+	if useADX {
+		_ = t[2*mn-1]
+		return montReduceADX(&t[0], &mWords[0], mn, mK0)
+	}
+	return montReduceGeneric(t)
+}
+
+// mulRowsADX is mulRowsGeneric for n = len(x) = len(y) words.
+//
+//go:noescape
+func mulRowsADX(t, x, y *big.Word, n int)
+
+// sqrTriangleADX is sqrTriangleGeneric for n = len(x) words.
+//
+//go:noescape
+func sqrTriangleADX(t, x *big.Word, n int)
+
+// montReduceADX is montReduceGeneric for the n-word modulus m and
+// k0 = −m⁻¹ mod 2⁶⁴.
+//
+//go:noescape
+func montReduceADX(t, m *big.Word, n int, k0 big.Word) big.Word
