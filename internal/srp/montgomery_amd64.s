@@ -13,10 +13,10 @@
 TEXT rowADX<>(SB), NOSPLIT, $0
 	XORQ R8, R8
 	MOVQ CX, R9
-	ANDQ $3, R9
-	SHRQ $2, CX
+	ANDQ $7, R9
+	SHRQ $3, CX
 	TESTQ R9, R9
-	JZ   four
+	JZ   eight
 
 one:
 	TESTQ R8, R8 // CF = OF = 0
@@ -32,11 +32,11 @@ one:
 	SUBQ $1, R9
 	JNZ  one
 
-four:
+eight:
 	TESTQ CX, CX
 	JZ    done
 
-fourloop:
+eightloop:
 	TESTQ R8, R8
 	MULXQ 0(SI), R10, R11
 	ADCXQ BX, R10
@@ -54,12 +54,28 @@ fourloop:
 	ADCXQ R11, R12
 	ADOXQ 24(DI), R12
 	MOVQ R12, 24(DI)
+	MULXQ 32(SI), R10, R11
+	ADCXQ BX, R10
+	ADOXQ 32(DI), R10
+	MOVQ R10, 32(DI)
+	MULXQ 40(SI), R12, BX
+	ADCXQ R11, R12
+	ADOXQ 40(DI), R12
+	MOVQ R12, 40(DI)
+	MULXQ 48(SI), R10, R11
+	ADCXQ BX, R10
+	ADOXQ 48(DI), R10
+	MOVQ R10, 48(DI)
+	MULXQ 56(SI), R12, BX
+	ADCXQ R11, R12
+	ADOXQ 56(DI), R12
+	MOVQ R12, 56(DI)
 	ADCXQ R8, BX
 	ADOXQ R8, BX
-	LEAQ 32(SI), SI
-	LEAQ 32(DI), DI
+	LEAQ 64(SI), SI
+	LEAQ 64(DI), DI
 	SUBQ $1, CX
-	JNZ  fourloop
+	JNZ  eightloop
 
 done:
 	RET
