@@ -165,10 +165,12 @@ func (w *montWork) fromMont(x []big.Word) *big.Int {
 // goroutines): on a virtual machine, waking an idle CPU costs 0.1–0.3 ms, a
 // fifth of the whole exponentiation. For the same reason the helper is
 // started before the base is known (startExpPipeline), so that it is running
-// by the time the squarings begin.
+// by the time the squarings begin. A helper that has not started by the
+// time the squarings end (no CPU was free) is called off, and the caller
+// does the multiplications itself: never slower than one goroutine by more
+// than the spinning.
 type expPipeline struct {
-	state atomic.Int32 // pipeWaiting, then pipeRunning or pipeCancelled
-	base  *big.Int
+	state atomic.Int32 // pipeWaiting → pipeRunning → pipeHelping or pipeAlone; or pipeCancelled
 	e     *big.Int
 	nd    int          // digits in e
 	s     []big.Word   // s_j at s[j·mn:]
@@ -178,9 +180,11 @@ type expPipeline struct {
 }
 
 const (
-	pipeWaiting = iota
-	pipeRunning
-	pipeCancelled
+	pipeWaiting   = iota // for exp to publish the job
+	pipeRunning          // the caller squares; the helper may join
+	pipeHelping          // the helper multiplies alongside
+	pipeAlone            // the helper never got a CPU: the caller multiplies too
+	pipeCancelled        // no job is coming
 )
 
 // startExpPipeline starts the helper goroutine, or returns nil when the
@@ -191,7 +195,7 @@ func startExpPipeline() *expPipeline {
 		return nil
 	}
 	p := new(expPipeline)
-	go p.multiply()
+	go p.help()
 	return p
 }
 
@@ -223,28 +227,45 @@ func (p *expPipeline) exp(base, e *big.Int) *big.Int {
 		w.sqr(next, next)
 		p.done.Store(int64(j + 1))
 	}
-	for !p.fin.Load() {
-		runtime.Gosched()
+	var res []big.Word
+	if p.state.CompareAndSwap(pipeRunning, pipeAlone) {
+		// Every s_j is ready; waiting for a helper that has not started
+		// could take a scheduler time slice.
+		res = p.multiply(w)
+	} else {
+		for !p.fin.Load() {
+			runtime.Gosched()
+		}
+		res = p.res
 	}
-	if p.res == nil {
+	if res == nil {
 		return big.NewInt(1)
 	}
-	return w.fromMont(p.res)
+	return w.fromMont(res)
 }
 
-// multiply is the helper's side.
-func (p *expPipeline) multiply() {
+// help is the helper goroutine: it waits for the job, then multiplies unless
+// the caller has already taken the work over.
+func (p *expPipeline) help() {
 	for {
 		switch p.state.Load() {
 		case pipeWaiting:
 			runtime.Gosched()
-			continue
-		case pipeCancelled:
+		case pipeRunning:
+			if p.state.CompareAndSwap(pipeRunning, pipeHelping) {
+				p.res = p.multiply(newMontWork())
+				p.fin.Store(true)
+				return
+			}
+		default:
 			return
 		}
-		break
 	}
-	w := newMontWork()
+}
+
+// multiply multiplies each s_j, as it is published, into bucket[d_j] and
+// returns bucket[3]³·bucket[2]²·bucket[1] (nil for 1).
+func (p *expPipeline) multiply(w *montWork) []big.Word {
 	var bucket [4][]big.Word // nil stands for 1
 	for j := range p.nd {
 		for p.done.Load() <= int64(j) {
@@ -254,8 +275,7 @@ func (p *expPipeline) multiply() {
 			bucket[d] = w.mulInto(bucket[d], p.s[j*mn:(j+1)*mn])
 		}
 	}
-	p.res = w.runningProduct(bucket[1:])
-	p.fin.Store(true)
+	return w.runningProduct(bucket[1:])
 }
 
 // mulInto returns acc·x, reusing acc; a nil acc stands for 1.

@@ -204,6 +204,20 @@ func TestExpPipelineFallbacks(t *testing.T) {
 	t.Fatalf("%d goroutines left after cancelling 50 pipelines", runtime.NumGoroutine()-before)
 }
 
+// A helper that never gets a CPU: the caller takes the multiplications over.
+func TestExpPipelineWithoutHelper(t *testing.T) {
+	for _, n := range expSizes {
+		b, e := randBits(t, 3000), randBits(t, n)
+		p := new(expPipeline) // as startExpPipeline, but no helper goroutine
+		if got, want := p.exp(b, e), new(big.Int).Exp(b, e, N); got.Cmp(want) != 0 {
+			t.Fatalf("%d-bit exponent: wrong result", n)
+		}
+		if p.state.Load() != pipeAlone {
+			t.Fatalf("state %d after exp without a helper; want pipeAlone", p.state.Load())
+		}
+	}
+}
+
 // Many sign-ins at once, each with its own pipeline, on a loaded scheduler.
 func TestExpPipelineConcurrent(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
