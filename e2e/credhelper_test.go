@@ -66,7 +66,9 @@ func TestCredentialsHelperServesCache(t *testing.T) {
 	t.Parallel()
 	emu, sb, _ := loggedInDemo(t)
 	for _, args := range [][]string{nil, {"--format", "env"}, {"-f", "fish"}, {"--format=powershell"}, {"--format", "json"}, {"--env", "demo"}} {
+		sb.Set(skipEarlyEnv, "1") // the full command's own answer
 		full := sb.mustCLI("", append([]string{"credentials"}, args...)...)
+		sb.Unset(skipEarlyEnv)
 		emu.ResetCounts()
 		got := sb.helper(args...)
 		if got.Code != 0 || got.Stdout != full.Stdout || got.Stderr != "" {

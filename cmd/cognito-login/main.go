@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"github.com/loginwithcognito/cognitologin/internal/cli"
+	// Answers `credentials` from a valid cache before the AWS SDK starts.
+	_ "github.com/loginwithcognito/cognitologin/internal/earlycreds"
 )
 
 func main() { os.Exit(cli.Main()) }

@@ -77,6 +77,35 @@ func ParseArgs(args []string) (r Request, ok bool) {
 	return r, true
 }
 
+// ParseCommandLine parses a whole cognito-login command line (without the
+// program name) that is the credentials command with only the flags
+// ParseArgs understands; the global ones, --config and --env/-e, may also
+// come before the command word, as cobra allows. Anything else gives ok
+// false.
+func ParseCommandLine(args []string) (r Request, ok bool) {
+	var global []string
+	i := 0
+	for ; i < len(args) && strings.HasPrefix(args[i], "-"); i++ {
+		switch a := args[i]; {
+		case a == "--config" || a == "--env" || a == "-e":
+			if i+1 >= len(args) {
+				return r, false
+			}
+			global = append(global, a, args[i+1])
+			i++
+		case strings.HasPrefix(a, "--config=") || strings.HasPrefix(a, "--env=") ||
+			(strings.HasPrefix(a, "-e") && len(a) > 2):
+			global = append(global, a)
+		default:
+			return r, false
+		}
+	}
+	if i >= len(args) || args[i] != "credentials" {
+		return r, false
+	}
+	return ParseArgs(append(global, args[i+1:]...))
+}
+
 // errDelegate stops a read whose outcome the full command must handle.
 var errDelegate = errors.New("left to cognito-login")
 

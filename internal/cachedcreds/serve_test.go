@@ -48,6 +48,38 @@ func TestParseArgs(t *testing.T) {
 	}
 }
 
+func TestParseCommandLine(t *testing.T) {
+	cases := []struct {
+		args []string
+		want Request
+		ok   bool
+	}{
+		{[]string{"credentials"}, Request{Format: "process"}, true},
+		{[]string{"credentials", "--env", "dev", "-f", "env"}, Request{EnvName: "dev", Format: "env"}, true},
+		{[]string{"--config", "/c.toml", "credentials"}, Request{ConfigPath: "/c.toml", Format: "process"}, true},
+		{[]string{"--config=/c.toml", "-e", "dev", "credentials", "--format=json"}, Request{ConfigPath: "/c.toml", EnvName: "dev", Format: "json"}, true},
+		{[]string{"-edev", "credentials"}, Request{EnvName: "dev", Format: "process"}, true},
+		// Left to the full command:
+		{nil, Request{}, false},
+		{[]string{"login"}, Request{}, false},
+		{[]string{"version", "credentials"}, Request{}, false},
+		{[]string{"--debug", "credentials"}, Request{}, false},
+		{[]string{"--format", "env", "credentials"}, Request{}, false}, // not a global flag
+		{[]string{"--env", "a", "credentials", "--env", "b"}, Request{}, false},
+		{[]string{"--config"}, Request{}, false},
+		{[]string{"--env", "credentials"}, Request{}, false}, // "credentials" is --env's value
+		{[]string{"--", "credentials"}, Request{}, false},
+		{[]string{"credentials", "--guest"}, Request{}, false},
+		{[]string{"credentials", "extra"}, Request{}, false},
+	}
+	for _, c := range cases {
+		got, ok := ParseCommandLine(c.args)
+		if ok != c.ok || (ok && got != c.want) {
+			t.Errorf("ParseCommandLine(%q) = %+v, %v; want %+v, %v", c.args, got, ok, c.want, c.ok)
+		}
+	}
+}
+
 const testConfig = `default_env = "dev"
 
 [env.dev]

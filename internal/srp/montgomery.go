@@ -4,6 +4,7 @@ import (
 	"math/big"
 	"math/bits"
 	"runtime"
+	"sync"
 	"sync/atomic"
 )
 
@@ -34,11 +35,12 @@ var (
 	mWords = N.Bits()    // N's words; N's top word is non-zero
 	mn     = len(mWords) // 48 on 64-bit platforms
 	mK0    = negInvWord(mWords[0])
-	// mRR is R² mod N, to convert into Montgomery form.
-	mRR = func() []big.Word {
+	// mRR is R² mod N, to convert into Montgomery form; computed on first
+	// use, to keep it out of every cognito-login process's start-up.
+	mRR = sync.OnceValue(func() []big.Word {
 		r2 := new(big.Int).Lsh(big.NewInt(1), uint(2*bits.UintSize*mn))
 		return fixedWords(r2.Mod(r2, N))
-	}()
+	})
 )
 
 // negInvWord returns −m⁻¹ mod 2^W for odd m (Newton's iteration doubles the
@@ -138,7 +140,7 @@ func (w *montWork) finish(z []big.Word, c big.Word) {
 // toMont returns x·R mod N for 0 ≤ x < N.
 func (w *montWork) toMont(x *big.Int) []big.Word {
 	z := fixedWords(x)
-	w.mul(z, z, mRR)
+	w.mul(z, z, mRR())
 	return z
 }
 

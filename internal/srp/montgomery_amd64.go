@@ -2,19 +2,38 @@ package srp
 
 import (
 	"math/big"
-
-	"golang.org/x/sys/cpu"
+	"sync"
 )
 
 // useADX selects montgomery_amd64.s. Every x86-64 CPU since 2014–2015 has
 // these instructions; the generic rows still run on those that do not.
+// Asked on first use, not at start-up (CPUID is a VM exit under a
+// hypervisor, and every cognito-login process would pay for it).
 var (
-	cpuHasADX = cpu.X86.HasADX && cpu.X86.HasBMI2
-	useADX    = cpuHasADX
+	useADXOnce  sync.Once
+	useADXValue bool
 )
 
+func useADX() bool {
+	useADXOnce.Do(func() { useADXValue = cpuHasADX() })
+	return useADXValue
+}
+
+// cpuHasADX reports CPUID leaf 7's BMI2 (EBX bit 8, for MULX) and ADX
+// (EBX bit 19, for ADCX and ADOX).
+func cpuHasADX() bool {
+	if maxLeaf, _, _, _ := cpuid(0, 0); maxLeaf < 7 {
+		return false
+	}
+	_, ebx, _, _ := cpuid(7, 0)
+	return ebx&(1<<8) != 0 && ebx&(1<<19) != 0
+}
+
+//go:noescape
+func cpuid(leaf, subleaf uint32) (eax, ebx, ecx, edx uint32)
+
 func mulRows(t, x, y []big.Word) {
-	if useADX {
+	if useADX() {
 		_, _, _ = t[2*mn-1], x[mn-1], y[mn-1]
 		mulRowsADX(&t[0], &x[0], &y[0], mn)
 		return
@@ -23,7 +42,7 @@ func mulRows(t, x, y []big.Word) {
 }
 
 func sqrTriangle(t, x []big.Word) {
-	if useADX {
+	if useADX() {
 		_, _ = t[2*mn-1], x[mn-1]
 		sqrTriangleADX(&t[0], &x[0], mn)
 		return
@@ -32,7 +51,7 @@ func sqrTriangle(t, x []big.Word) {
 }
 
 func montReduce(t []big.Word) big.Word {
-	if useADX {
+	if useADX() {
 		_ = t[2*mn-1]
 		return montReduceADX(&t[0], &mWords[0], mn, mK0)
 	}
