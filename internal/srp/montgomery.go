@@ -157,22 +157,32 @@ func (w *montWork) fromMont(x []big.Word) *big.Int {
 	return r
 }
 
+// expN returns base^e mod N for 0 ≤ base < N and e ≥ 0: on two goroutines
+// (expPipeline) when GOMAXPROCS allows, else with big.Int.Exp.
+func expN(base, e *big.Int) *big.Int {
+	if runtime.GOMAXPROCS(0) < 2 {
+		return new(big.Int).Exp(base, e, N)
+	}
+	return new(expPipeline).exp(base, e)
+}
+
 // expPipeline computes one base^e mod N on two goroutines with Yao's method
 // and 2-bit digits, e = Σ d_j·4^j. The caller squares, s_j = base^(4^j),
-// publishing each s_j through done; the helper multiplies each s_j into
-// bucket[d_j] as soon as it is published and at the end forms
+// publishing each s_j through done; a helper goroutine multiplies each s_j
+// into bucket[d_j] as soon as it is published and at the end forms
 // bucket[3]³·bucket[2]²·bucket[1].
 //
-// Neither side ever blocks in the scheduler, they spin (yielding to other
-// goroutines): on a virtual machine, waking an idle CPU costs 0.1–0.3 ms, a
-// fifth of the whole exponentiation. For the same reason the helper is
-// started before the base is known (startExpPipeline), so that it is running
-// by the time the squarings begin. A helper that has not started by the
-// time the squarings end (no CPU was free) is called off, and the caller
-// does the multiplications itself: never slower than one goroutine by more
-// than the spinning.
+// Neither side blocks in the scheduler: waking a thread on an idle CPU of a
+// virtual machine takes 0.1–0.3 ms, a fifth of the whole exponentiation.
+// They spin instead, and each turn of a spin also yields the OS thread
+// (spinYield), because the kernel may well run the helper's thread on the
+// caller's CPU, and a helper spinning there for its time slice stalled the
+// squarings by milliseconds in a third of fresh processes. A helper that has
+// not started by the time the squarings end (no CPU was free) is called off,
+// and the caller does the multiplications itself: never slower than one
+// goroutine by more than the spinning.
 type expPipeline struct {
-	state atomic.Int32 // pipeWaiting → pipeRunning → pipeHelping or pipeAlone; or pipeCancelled
+	state atomic.Int32 // pipeRunning → pipeHelping or pipeAlone
 	e     *big.Int
 	nd    int          // digits in e
 	s     []big.Word   // s_j at s[j·mn:]
@@ -182,47 +192,21 @@ type expPipeline struct {
 }
 
 const (
-	pipeWaiting   = iota // for exp to publish the job
-	pipeRunning          // the caller squares; the helper may join
-	pipeHelping          // the helper multiplies alongside
-	pipeAlone            // the helper never got a CPU: the caller multiplies too
-	pipeCancelled        // no job is coming
+	pipeRunning = iota // the caller squares; the helper may join
+	pipeHelping        // the helper multiplies alongside
+	pipeAlone          // the helper never got a CPU: the caller multiplies too
 )
 
-// startExpPipeline starts the helper goroutine, or returns nil when the
-// process cannot run two goroutines at once (GOMAXPROCS=1). The caller must
-// call exp or cancel exactly once.
-func startExpPipeline() *expPipeline {
-	if runtime.GOMAXPROCS(0) < 2 {
-		return nil
-	}
-	p := new(expPipeline)
-	go p.help()
-	return p
-}
-
-// cancel releases a helper that was started but will not be given a job.
-func (p *expPipeline) cancel() {
-	if p != nil {
-		p.state.CompareAndSwap(pipeWaiting, pipeCancelled)
-	}
-}
-
-// exp returns base^e mod N for 0 ≤ base < N and e ≥ 0. A nil p computes it
-// with big.Int.Exp.
+// exp returns base^e mod N for 0 ≤ base < N and e ≥ 0. A pipeline is used
+// once.
 func (p *expPipeline) exp(base, e *big.Int) *big.Int {
-	if p == nil {
-		return new(big.Int).Exp(base, e, N)
-	}
 	w := newMontWork()
 	p.nd = (e.BitLen() + 1) / 2
 	p.e = e
 	p.s = make([]big.Word, max(p.nd, 1)*mn)
 	copy(p.s, w.toMont(base))
 	p.done.Store(1)
-	if !p.state.CompareAndSwap(pipeWaiting, pipeRunning) {
-		panic("srp: expPipeline used twice")
-	}
+	startHelper(p)
 	for j := 1; j < p.nd; j++ {
 		prev, next := p.s[(j-1)*mn:j*mn], p.s[j*mn:(j+1)*mn]
 		w.sqr(next, prev)
@@ -236,7 +220,7 @@ func (p *expPipeline) exp(base, e *big.Int) *big.Int {
 		res = p.multiply(w)
 	} else {
 		for !p.fin.Load() {
-			runtime.Gosched()
+			spinYield()
 		}
 		res = p.res
 	}
@@ -246,22 +230,16 @@ func (p *expPipeline) exp(base, e *big.Int) *big.Int {
 	return w.fromMont(res)
 }
 
-// help is the helper goroutine: it waits for the job, then multiplies unless
-// the caller has already taken the work over.
+// startHelper starts p's helper goroutine; tests replace it to run the
+// pipeline with a helper that never gets a CPU.
+var startHelper = func(p *expPipeline) { go p.help() }
+
+// help is the helper goroutine: it multiplies unless the caller has
+// already taken the work over.
 func (p *expPipeline) help() {
-	for {
-		switch p.state.Load() {
-		case pipeWaiting:
-			runtime.Gosched()
-		case pipeRunning:
-			if p.state.CompareAndSwap(pipeRunning, pipeHelping) {
-				p.res = p.multiply(newMontWork())
-				p.fin.Store(true)
-				return
-			}
-		default:
-			return
-		}
+	if p.state.CompareAndSwap(pipeRunning, pipeHelping) {
+		p.res = p.multiply(newMontWork())
+		p.fin.Store(true)
 	}
 }
 
@@ -271,7 +249,7 @@ func (p *expPipeline) multiply(w *montWork) []big.Word {
 	var bucket [4][]big.Word // nil stands for 1
 	for j := range p.nd {
 		for p.done.Load() <= int64(j) {
-			runtime.Gosched()
+			spinYield()
 		}
 		if d := digit2(p.e, j); d != 0 {
 			bucket[d] = w.mulInto(bucket[d], p.s[j*mn:(j+1)*mn])

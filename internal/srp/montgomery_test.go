@@ -161,12 +161,8 @@ func TestExpPipelineMatchesExp(t *testing.T) {
 				pow4 := new(big.Int).Lsh(big.NewInt(1), uint(n&^1))
 				for _, e := range []*big.Int{e, ones, pow4} {
 					for _, b := range bases {
-						p := startExpPipeline()
-						if p == nil {
-							t.Fatal("startExpPipeline returned nil with GOMAXPROCS ≥ 2")
-						}
-						if got, want := p.exp(b, e), new(big.Int).Exp(b, e, N); got.Cmp(want) != 0 {
-							t.Fatalf("exp(%x…, %d-bit e) differs from big.Int.Exp", b.Bytes(), e.BitLen())
+						if got, want := expN(b, e), new(big.Int).Exp(b, e, N); got.Cmp(want) != 0 {
+							t.Fatalf("expN(%x…, %d-bit e) differs from big.Int.Exp", b.Bytes(), e.BitLen())
 						}
 					}
 				}
@@ -175,25 +171,23 @@ func TestExpPipelineMatchesExp(t *testing.T) {
 	}
 }
 
-func TestExpPipelineFallbacks(t *testing.T) {
+// With GOMAXPROCS=1, expN is big.Int.Exp; and no pipeline leaves a
+// goroutine behind, whichever side did the multiplications.
+func TestExpPipelineFallbackAndNoLeak(t *testing.T) {
 	b, e := randBits(t, 3000), randBits(t, 512)
 	want := new(big.Int).Exp(b, e, N)
 
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	p := startExpPipeline()
-	if p != nil {
-		t.Fatal("startExpPipeline started a helper with GOMAXPROCS=1")
-	}
-	p.cancel()                                  // a nil pipeline is fine to cancel…
-	if got := p.exp(b, e); got.Cmp(want) != 0 { // …and computes with big.Int.Exp
-		t.Fatal("nil pipeline: wrong result")
+	if got := expN(b, e); got.Cmp(want) != 0 {
+		t.Fatal("GOMAXPROCS=1: wrong result")
 	}
 
-	// A cancelled helper exits: run many and let them all go.
 	runtime.GOMAXPROCS(2)
 	before := runtime.NumGoroutine()
-	for range 50 {
-		startExpPipeline().cancel()
+	for range 20 {
+		if got := expN(b, e); got.Cmp(want) != 0 {
+			t.Fatal("wrong result")
+		}
 	}
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
 		if runtime.NumGoroutine() <= before {
@@ -201,20 +195,39 @@ func TestExpPipelineFallbacks(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	t.Fatalf("%d goroutines left after cancelling 50 pipelines", runtime.NumGoroutine()-before)
+	t.Fatalf("%d goroutines left after 20 exponentiations", runtime.NumGoroutine()-before)
 }
 
 // A helper that never gets a CPU: the caller takes the multiplications over.
 func TestExpPipelineWithoutHelper(t *testing.T) {
+	defer func(old func(*expPipeline)) { startHelper = old }(startHelper)
+	startHelper = func(*expPipeline) {}
 	for _, n := range expSizes {
 		b, e := randBits(t, 3000), randBits(t, n)
-		p := new(expPipeline) // as startExpPipeline, but no helper goroutine
+		p := new(expPipeline)
 		if got, want := p.exp(b, e), new(big.Int).Exp(b, e, N); got.Cmp(want) != 0 {
 			t.Fatalf("%d-bit exponent: wrong result", n)
 		}
 		if p.state.Load() != pipeAlone {
 			t.Fatalf("state %d after exp without a helper; want pipeAlone", p.state.Load())
 		}
+	}
+}
+
+// A helper that starts late (here: only once the squarings are done) finds
+// the work taken over and leaves.
+func TestExpPipelineLateHelper(t *testing.T) {
+	defer func(old func(*expPipeline)) { startHelper = old }(startHelper)
+	var late *expPipeline
+	startHelper = func(p *expPipeline) { late = p }
+	b, e := randBits(t, 3000), randBits(t, 512)
+	p := new(expPipeline)
+	if got, want := p.exp(b, e), new(big.Int).Exp(b, e, N); got.Cmp(want) != 0 {
+		t.Fatal("wrong result")
+	}
+	late.help() // returns at once: the caller has taken over
+	if p.state.Load() != pipeAlone || p.fin.Load() {
+		t.Fatalf("late helper: state %d, fin %v; want pipeAlone and no result from it", p.state.Load(), p.fin.Load())
 	}
 }
 
@@ -227,7 +240,7 @@ func TestExpPipelineConcurrent(t *testing.T) {
 	for range 16 {
 		wg.Go(func() {
 			b, e := randBits(t, 3000), randBits(t, 512)
-			if got, want := startExpPipeline().exp(b, e), new(big.Int).Exp(b, e, N); got.Cmp(want) != 0 {
+			if got, want := expN(b, e), new(big.Int).Exp(b, e, N); got.Cmp(want) != 0 {
 				t.Error("concurrent pipeline: wrong result")
 			}
 		})

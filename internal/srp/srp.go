@@ -390,9 +390,6 @@ func (c *Client) sessionKey(ch Challenge, userID, password string) ([]byte, erro
 	if new(big.Int).Mod(ch.B, N).Sign() == 0 {
 		return nil, fmt.Errorf("%w: SRP_B is 0 mod N", ErrInvalidServerValue)
 	}
-	// Started first so that the second CPU is awake when S needs it.
-	pipe := startExpPipeline()
-	defer pipe.cancel()
 	u := computeU(c.bigA, ch.B)
 	if u.Sign() == 0 {
 		return nil, fmt.Errorf("%w: u is 0", ErrInvalidServerValue)
@@ -405,7 +402,7 @@ func (c *Client) sessionKey(ch Challenge, userID, password string) ([]byte, erro
 	base.Mod(base, N)
 	exp := new(big.Int).Mul(u, x)
 	exp.Add(exp, c.a)
-	s := pipe.exp(base, exp)
+	s := expN(base, exp)
 	return hkdf(s, u), nil
 }
 
