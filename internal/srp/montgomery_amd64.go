@@ -50,6 +50,15 @@ func sqrTriangle(t, x []big.Word) {
 	sqrTriangleGeneric(t, x)
 }
 
+func sqrDiag(t, x []big.Word) {
+	if useADX() && mn == 48 {
+		_, _ = t[2*mn-1], x[mn-1]
+		sqrDiag48ADX(&t[0], &x[0])
+		return
+	}
+	sqrDiagGeneric(t, x)
+}
+
 func montReduce(t []big.Word) big.Word {
 	if useADX() {
 		_ = t[2*mn-1]
@@ -67,6 +76,11 @@ func mulRowsADX(t, x, y *big.Word, n int)
 //
 //go:noescape
 func sqrTriangleADX(t, x *big.Word, n int)
+
+// sqrDiag48ADX is sqrDiagGeneric for 48 words.
+//
+//go:noescape
+func sqrDiag48ADX(t, x *big.Word)
 
 // montReduceADX is montReduceGeneric for the n-word modulus m and
 // k0 = −m⁻¹ mod 2⁶⁴.
