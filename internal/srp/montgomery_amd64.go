@@ -33,9 +33,9 @@ func cpuHasADX() bool {
 func cpuid(leaf, subleaf uint32) (eax, ebx, ecx, edx uint32)
 
 func mulRows(t, x, y []big.Word) {
-	if useADX() {
+	if useADX() && mn == 48 {
 		_, _, _ = t[2*mn-1], x[mn-1], y[mn-1]
-		mulRowsADX(&t[0], &x[0], &y[0], mn)
+		mulRows48ADX(&t[0], &x[0], &y[0])
 		return
 	}
 	mulRowsGeneric(t, x, y)
@@ -60,17 +60,17 @@ func sqrDiag(t, x []big.Word) {
 }
 
 func montReduce(t []big.Word) big.Word {
-	if useADX() {
+	if useADX() && mn == 48 {
 		_ = t[2*mn-1]
-		return montReduceADX(&t[0], &mWords[0], mn, mK0)
+		return montReduce48ADX(&t[0], &mWords[0], mK0)
 	}
 	return montReduceGeneric(t)
 }
 
-// mulRowsADX is mulRowsGeneric for n = len(x) = len(y) words.
+// mulRows48ADX is mulRowsGeneric for 48 words.
 //
 //go:noescape
-func mulRowsADX(t, x, y *big.Word, n int)
+func mulRows48ADX(t, x, y *big.Word)
 
 // sqrTriangleADX is sqrTriangleGeneric for n = len(x) words.
 //
@@ -82,8 +82,8 @@ func sqrTriangleADX(t, x *big.Word, n int)
 //go:noescape
 func sqrDiag48ADX(t, x *big.Word)
 
-// montReduceADX is montReduceGeneric for the n-word modulus m and
+// montReduce48ADX is montReduceGeneric for the 48-word modulus m and
 // k0 = −m⁻¹ mod 2⁶⁴.
 //
 //go:noescape
-func montReduceADX(t, m *big.Word, n int, k0 big.Word) big.Word
+func montReduce48ADX(t, m *big.Word, k0 big.Word) big.Word
