@@ -5,10 +5,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/loginwithcognito/cognitologin/internal/cachedcreds"
 )
 
-// skipEarlyEnv makes cognito-login skip internal/earlycreds (its SkipEnv).
-const skipEarlyEnv = "COGNITO_LOGIN_CREDENTIALS_DELEGATED"
+// skipEarlyEnv makes cognito-login skip internal/earlycreds.
+const skipEarlyEnv = cachedcreds.DelegatedEnv
 
 // sdkInit matches GODEBUG=inittrace lines of the packages a cached answer
 // must never start: the service clients' endpoint tables and net/http.

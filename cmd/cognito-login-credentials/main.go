@@ -27,10 +27,6 @@ import (
 	"github.com/loginwithcognito/cognitologin/internal/cachedcreds"
 )
 
-// delegatedEnv marks the process started in our place, so that a
-// cognito-login on PATH that is really this program cannot make a loop.
-const delegatedEnv = "COGNITO_LOGIN_CREDENTIALS_DELEGATED"
-
 const usage = `cognito-login-credentials prints the temporary AWS credentials of a cognito-login
 session, exactly as "cognito-login credentials" does, for the AWS CLI's and SDKs'
 credential_process. While the cached credentials are valid it answers by itself,
@@ -66,13 +62,17 @@ func main() {
 			break
 		}
 	}
-	if os.Getenv(delegatedEnv) == "" {
+	// cachedcreds.DelegatedEnv also marks the process started in our place,
+	// so that a cognito-login on PATH that is really this program cannot
+	// make a loop.
+	if os.Getenv(cachedcreds.DelegatedEnv) == "" {
 		if r, ok := cachedcreds.ParseArgs(args); ok {
-			if out, ok := cachedcreds.Serve(r, time.Now()); ok {
-				if _, err := os.Stdout.Write(out); err != nil {
-					fmt.Fprintf(os.Stderr, "cognito-login-credentials: write credentials: %v\n", err)
-					os.Exit(1)
-				}
+			served, err := cachedcreds.ServeTo(os.Stdout, r, time.Now())
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "cognito-login-credentials: write credentials: %v\n", err)
+				os.Exit(1)
+			}
+			if served {
 				return
 			}
 		}
@@ -85,7 +85,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "cognito-login-credentials: %v\n", err)
 		os.Exit(1)
 	}
-	os.Setenv(delegatedEnv, "1")
+	os.Setenv(cachedcreds.DelegatedEnv, "1")
 	code, err := run(full, append([]string{"cognito-login", "credentials"}, args...))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "cognito-login-credentials: run %s: %v\n", full, err)

@@ -3,6 +3,7 @@ package cachedcreds
 import (
 	"bytes"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +14,13 @@ import (
 	"github.com/loginwithcognito/cognitologin/internal/privfile"
 	"github.com/loginwithcognito/cognitologin/internal/sessiondata"
 )
+
+// DelegatedEnv, set in a cognito-login process's environment, means that
+// the cache has already been judged (by cognito-login-credentials, which
+// sets it when it runs cognito-login in its place) and the full program
+// must answer: internal/earlycreds steps aside. Tests and bench/run set it
+// to time or compare the full program's own answer.
+const DelegatedEnv = "COGNITO_LOGIN_CREDENTIALS_DELEGATED"
 
 // Request is a parsed `credentials` command line that Serve can answer.
 type Request struct {
@@ -104,6 +112,17 @@ func ParseCommandLine(args []string) (r Request, ok bool) {
 		return r, false
 	}
 	return ParseArgs(append(global, args[i+1:]...))
+}
+
+// ServeTo writes to w what Serve returns for r at now. served is false
+// when Serve leaves r to the full command; then nothing is written.
+func ServeTo(w io.Writer, r Request, now time.Time) (served bool, err error) {
+	out, ok := Serve(r, now)
+	if !ok {
+		return false, nil
+	}
+	_, err = w.Write(out)
+	return true, err
 }
 
 // errDelegate stops a read whose outcome the full command must handle.

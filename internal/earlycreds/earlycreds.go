@@ -30,26 +30,20 @@ import (
 	"github.com/loginwithcognito/cognitologin/internal/cachedcreds"
 )
 
-// SkipEnv, when set, makes init leave every command to the full program;
-// cognito-login-credentials sets it (with the same name) when it runs
-// cognito-login in its place, and tests set it to compare both paths.
-const SkipEnv = "COGNITO_LOGIN_CREDENTIALS_DELEGATED"
-
 func init() {
-	if os.Getenv(SkipEnv) != "" {
+	if os.Getenv(cachedcreds.DelegatedEnv) != "" {
 		return
 	}
 	r, ok := cachedcreds.ParseCommandLine(os.Args[1:])
 	if !ok {
 		return
 	}
-	out, ok := cachedcreds.Serve(r, time.Now())
-	if !ok {
-		return
-	}
-	if _, err := os.Stdout.Write(out); err != nil {
+	served, err := cachedcreds.ServeTo(os.Stdout, r, time.Now())
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "cognito-login: write credentials: %v\n", err)
 		os.Exit(1)
 	}
-	os.Exit(0)
+	if served {
+		os.Exit(0)
+	}
 }
